@@ -1,0 +1,160 @@
+// The docknet command line. Thin: it parses arguments, calls the core and prints.
+import { Command, Option } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { Docknet } from '../lib/docknet';
+import { loadSpecs } from '../lib/spec/load';
+import { SpecError } from '../lib/spec/errors';
+import { ApplyError, type ProgressEvent } from '../lib/apply/apply';
+import { planJson, renderPlan, summarize } from '../lib/plan/render';
+import type { Plan } from '../lib/plan/actions';
+
+/** Exit codes are a contract (see DESIGN.md). */
+const EXIT = { ok: 0, error: 1, changes: 2, invalid: 2, drift: 2 } as const;
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+
+function progressPrinter(): (e: ProgressEvent) => void {
+  return (e) => {
+    if (e.type === 'step-done') process.stderr.write(`  ✓ ${e.label} (${(e.ms / 1000).toFixed(2)}s)\n`);
+    else if (e.type === 'step-failed') process.stderr.write(`  ✗ ${e.label}: ${e.error}\n`);
+    else if (e.type === 'verify') process.stderr.write('  verifying the host against the spec…\n');
+  };
+}
+
+function docknet(progress = false): Docknet {
+  return new Docknet({ concurrency: Number(process.env.DOCKNET_CONCURRENCY ?? 4), onProgress: progress ? progressPrinter() : undefined });
+}
+
+async function confirm(plan: Plan, yes: boolean, verb: string): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) {
+    process.stderr.write(`error: refusing to ${verb} without a terminal to confirm on: pass --yes\n`);
+    throw new Exit(EXIT.error);
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${verb} these changes (${summarize(plan)})? [y/N] `);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+async function converge(paths: string[], opts: { yes?: boolean }, destroy: boolean): Promise<void> {
+  const stacks = loadSpecs(paths);
+  const dn = docknet(true);
+  const names = stacks.map((s) => s.name);
+  const target = destroy ? names.map((name) => ({ name, files: [], networks: [], containers: [], routes: [] })) : stacks;
+  const plan = await dn.plan(target);
+  process.stdout.write(`${renderPlan(plan, color)}\n`);
+  if (plan.actions.length === 0) {
+    process.stdout.write(destroy ? 'nothing to destroy\n' : 'the host already matches the spec\n');
+    return;
+  }
+  if (!(await confirm(plan, Boolean(opts.yes), destroy ? 'destroy' : 'apply'))) {
+    process.stdout.write('nothing changed\n');
+    return;
+  }
+  const started = Date.now();
+  const result = await dn.apply(target, plan);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(`${destroy ? 'destroyed' : 'applied'} ${plan.actions.length} changes in ${seconds}s (${result.apiCalls} Docker API calls); verified: the host matches the spec\n`);
+}
+
+export function program(): Command {
+  const cmd = new Command('docknet')
+    .description('Docker host networking as code: declare networks, endpoints, publishes and routes; converge the host to them.')
+    .addHelpText('after', `
+Specs are YAML or JSON files (version: 1) with networks, containers and routes; a folder means every
+*.yaml, *.yml and *.json in it. Objects docknet creates carry the labels io.docknet.managed and
+io.docknet.stack; firewall rules carry the comment docknet:<stack>:<route>. Nothing else is touched.
+The Docker endpoint is DOCKER_HOST (default: the local unix socket).
+
+Examples:
+  docknet validate stacks/
+  docknet plan stacks/two-bridges.yaml
+  docknet apply stacks/two-bridges.yaml --yes
+  docknet status stacks/ --json
+  docknet destroy stacks/two-bridges.yaml --yes`)
+    .showHelpAfterError();
+
+  cmd.command('validate')
+    .description('load and check specs without touching the host (exit 0 valid, 2 invalid)')
+    .argument('<path...>', 'spec files or folders')
+    .action((paths: string[]) => {
+      const stacks = loadSpecs(paths);
+      for (const s of stacks) process.stdout.write(`${s.name}: valid (${s.networks.length} networks, ${s.containers.length} containers, ${s.routes.length} routes) from ${s.files.join(', ')}\n`);
+    });
+
+  cmd.command('plan')
+    .description('show what apply would do, and why')
+    .argument('<path...>', 'spec files or folders')
+    .option('--json', 'machine-readable output')
+    .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes')
+    .action(async (paths: string[], opts: { json?: boolean; detailedExitcode?: boolean }) => {
+      const plan = await docknet().plan(loadSpecs(paths));
+      process.stdout.write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : `${renderPlan(plan, color)}\n`);
+      if (opts.detailedExitcode && plan.actions.length > 0) throw new Exit(EXIT.changes);
+    });
+
+  cmd.command('apply')
+    .description('converge the host to the specs, then verify it (exit 0 only when converged and verified)')
+    .argument('<path...>', 'spec files or folders')
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .action((paths: string[], opts: { yes?: boolean }) => converge(paths, opts, false));
+
+  cmd.command('destroy')
+    .description('remove everything the stacks in these specs own')
+    .argument('<path...>', 'spec files or folders')
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .action((paths: string[], opts: { yes?: boolean }) => converge(paths, opts, true));
+
+  cmd.command('status')
+    .description('report drift between specs and host: missing, changed, extra (exit 0 in sync, 2 drift)')
+    .argument('<path...>', 'spec files or folders')
+    .addOption(new Option('--json', 'machine-readable output'))
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      const plan = await docknet().plan(loadSpecs(paths));
+      const drift = plan.actions.map((a) => ({
+        stack: a.stack,
+        kind: a.kind,
+        name: a.name,
+        state: a.op === 'create' || a.op === 'connect' ? 'missing' : a.op === 'remove' || a.op === 'disconnect' ? 'extra' : 'changed',
+        reasons: a.reasons,
+      }));
+      if (opts.json) process.stdout.write(`${JSON.stringify({ inSync: drift.length === 0, stacks: plan.stacks, drift }, null, 2)}\n`);
+      else if (drift.length === 0) process.stdout.write(`in sync: ${plan.stacks.join(', ')}\n`);
+      else for (const d of drift) process.stdout.write(`${d.state.padEnd(8)} ${d.stack}/${d.kind} ${d.name}: ${d.reasons.join('; ')}\n`);
+      if (drift.length > 0) throw new Exit(EXIT.drift);
+    });
+
+  return cmd;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const cmd = program();
+  cmd.exitOverride();
+  let code: number = EXIT.ok;
+  try {
+    await cmd.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number };
+    if (e instanceof Exit) code = e.code;
+    else if (e instanceof SpecError) {
+      for (const line of e.message.split('\n')) process.stderr.write(`error: ${line}\n`);
+      code = argv[0] === 'validate' ? EXIT.invalid : EXIT.error;
+    } else if (e instanceof ApplyError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      code = EXIT.error;
+    } else if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      code = err.exitCode ?? EXIT.error;
+    } else {
+      process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+      code = EXIT.error;
+    }
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,67 @@
+// Running a plan: phases in order, steps of a phase in parallel (bounded), then verification that the
+// host equals the spec. A failure stops before the next phase and says what still differs.
+import type { Stack } from '../model/types';
+import type { Plan } from '../plan/actions';
+import { observeHost } from '../plan/observe';
+import { planStacks } from '../plan/planner';
+import { actionTitle } from '../plan/render';
+import { runBounded } from './pool';
+import { stepsFor, type ApplyContext, type Step } from './steps';
+
+export type ProgressEvent =
+  | { type: 'step-start'; label: string; phase: number }
+  | { type: 'step-done'; label: string; phase: number; ms: number }
+  | { type: 'step-failed'; label: string; phase: number; ms: number; error: string }
+  | { type: 'verify' };
+
+export interface ApplyOptions {
+  concurrency: number;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+export class ApplyError extends Error {
+  constructor(
+    readonly failures: { label: string; error: string }[],
+    readonly remaining: Plan | undefined,
+  ) {
+    const lines = failures.map((f) => `  ${f.label}: ${f.error}`);
+    if (remaining && remaining.actions.length > 0) {
+      lines.push('the host still differs from the spec:');
+      for (const a of remaining.actions) lines.push(`  ${actionTitle(a)}: ${a.reasons.join('; ')}`);
+    }
+    super(failures.length > 0 ? `apply failed:\n${lines.join('\n')}` : `apply did not converge:\n${lines.join('\n')}`);
+    this.name = 'ApplyError';
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function executePlan(plan: Plan, ctx: ApplyContext, options: ApplyOptions): Promise<{ label: string; error: string }[]> {
+  const steps: Step[] = plan.actions.flatMap(stepsFor);
+  const phases = [...new Set(steps.map((s) => s.phase))].sort((a, b) => a - b);
+  const failures: { label: string; error: string }[] = [];
+  for (const phase of phases) {
+    const batch = steps.filter((s) => s.phase === phase);
+    const failed = await runBounded(batch, options.concurrency, async (s) => {
+      const started = Date.now();
+      options.onProgress?.({ type: 'step-start', label: s.label, phase });
+      try {
+        await s.run(ctx);
+      } catch (e) {
+        options.onProgress?.({ type: 'step-failed', label: s.label, phase, ms: Date.now() - started, error: message(e) });
+        throw e;
+      }
+      options.onProgress?.({ type: 'step-done', label: s.label, phase, ms: Date.now() - started });
+    });
+    failures.push(...failed.map((f) => ({ label: f.item.label, error: message(f.error) })));
+    if (failures.length > 0) break;
+  }
+  return failures;
+}
+
+/** Re-reads the host and plans again: a converged host leaves nothing to do. */
+export async function remainingDifferences(stacks: Stack[], ctx: Pick<ApplyContext, 'engine' | 'firewall'>): Promise<Plan> {
+  return planStacks(stacks, await observeHost(ctx.engine, ctx.firewall, stacks));
+}

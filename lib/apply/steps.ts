@@ -1,0 +1,114 @@
+// From actions to steps on the host, in phases that respect dependencies: what goes away first
+// (routes, containers, endpoints, then networks), then what comes (networks, containers and endpoints,
+// then routes). Steps inside one phase are independent and run in parallel.
+import type { Engine } from '../drivers/docker';
+import { EngineError } from '../drivers/docker';
+import type { Firewall } from '../drivers/firewall';
+import { isMissingKernelFeature, kernelFeature } from '../drivers/links';
+import type { NetworkSpec } from '../model/types';
+import type { Action } from '../plan/actions';
+import { containerCreateRequest, endpointRequest, networkCreateRequest, primaryEndpoint } from '../plan/desired';
+import { bridgeInterfaceOf, type ObservedHost } from '../plan/observe';
+import { routeRules } from '../plan/route-rules';
+
+export interface ApplyContext {
+  engine: Engine;
+  firewall: Firewall;
+  host: ObservedHost;
+  /** Bridge interfaces of networks created during this apply. */
+  interfaces: Map<string, string>;
+}
+
+export interface Step {
+  phase: number;
+  action: Action;
+  /** What the step does, for progress lines: "create network lab-a". */
+  label: string;
+  run(ctx: ApplyContext): Promise<void>;
+}
+
+/** A Docker error on a network that needs a kernel feature, explained in those terms. */
+function explainNetworkError(n: NetworkSpec, e: unknown): unknown {
+  const feature = kernelFeature(n);
+  if (e instanceof EngineError && feature && isMissingKernelFeature(e.engineMessage)) {
+    const what = n.vlan !== undefined ? `sub-interface ${n.parent}` : `a ${n.driver} link on ${n.parent}`;
+    return new Error(`network ${n.name}: Docker could not create ${what}: this kernel lacks ${feature} (Docker said: ${e.engineMessage})`);
+  }
+  return e;
+}
+
+async function createNetwork(ctx: ApplyContext, stack: string, n: NetworkSpec): Promise<void> {
+  const request = networkCreateRequest(stack, n);
+  try {
+    const id = await ctx.engine.createNetwork(request);
+    const iface = bridgeInterfaceOf({ Id: id, Driver: n.driver, Options: n.options });
+    if (iface) ctx.interfaces.set(n.name, iface);
+  } catch (e) {
+    throw explainNetworkError(n, e);
+  }
+}
+
+async function createContainer(ctx: ApplyContext, stack: string, action: Extract<Action, { kind: 'container' }>): Promise<void> {
+  const c = action.desired!;
+  const request = containerCreateRequest(stack, c);
+  let id: string;
+  try {
+    id = await ctx.engine.createContainer(request);
+  } catch (e) {
+    if (!(e instanceof EngineError && e.statusCode === 404 && /no such image/i.test(e.engineMessage))) throw e;
+    await ctx.engine.pullImage(c.image);
+    id = await ctx.engine.createContainer(request);
+  }
+  const primary = primaryEndpoint(c);
+  for (const e of c.endpoints) if (e !== primary) await ctx.engine.connect(e.network, id, endpointRequest(e));
+  try {
+    await ctx.engine.startContainer(id);
+  } catch (e) {
+    const segment = c.endpoints.map((ep) => ctx.host.networks.get(ep.network)?.info).find((info) => info?.Driver === 'ipvlan' || info?.Driver === 'macvlan');
+    if (segment && e instanceof EngineError && isMissingKernelFeature(e.engineMessage)) {
+      throw new Error(`container ${c.name}: Docker could not attach it to ${segment.Driver} network ${segment.Name}: this kernel lacks ${kernelFeature({ driver: segment.Driver })} (Docker said: ${e.engineMessage})`);
+    }
+    throw e;
+  }
+}
+
+async function addRoute(ctx: ApplyContext, action: Extract<Action, { kind: 'route' }>): Promise<void> {
+  const route = action.desired!;
+  const iface = (net: string) => {
+    const found = ctx.interfaces.get(net) ?? ctx.host.networks.get(net)?.bridgeInterface;
+    if (!found) throw new Error(`route ${route.id}: network ${net} has no bridge interface`);
+    return found;
+  };
+  const rules = routeRules(action.stack, route, iface(route.from), iface(route.to));
+  for (const old of action.existingRules) await ctx.firewall.delete(old);
+  // Inserting at the top in reverse keeps the rules in the order they were written.
+  for (const rule of [...rules].reverse()) await ctx.firewall.insert(rule);
+}
+
+export function stepsFor(action: Action): Step[] {
+  const step = (phase: number, verb: string, run: Step['run']): Step => ({ phase, action, label: `${verb} ${action.kind} ${action.name}`, run });
+  switch (action.kind) {
+    case 'network': {
+      const remove = step(2, 'remove', (ctx) => ctx.engine.removeNetwork(action.observedId!));
+      const create = step(3, 'create', (ctx) => createNetwork(ctx, action.stack, action.desired!));
+      return action.op === 'create' ? [create] : action.op === 'remove' ? [remove] : [remove, create];
+    }
+    case 'container': {
+      const remove = step(1, 'remove', (ctx) => ctx.engine.removeContainer(action.observedId!));
+      const create = step(4, 'create', (ctx) => createContainer(ctx, action.stack, action));
+      if (action.op === 'create') return [create];
+      if (action.op === 'remove') return [remove];
+      if (action.op === 'replace') return [remove, create];
+      if (action.op === 'start') return [step(4, 'start', (ctx) => ctx.engine.startContainer(action.observedId!))];
+      return [step(4, 'update', (ctx) => ctx.engine.updateRestartPolicy(action.observedId!, action.desired!.restart))];
+    }
+    case 'endpoint':
+      return action.op === 'disconnect'
+        ? [step(1, 'disconnect', (ctx) => ctx.engine.disconnect(action.network, action.container))]
+        : [step(4, 'connect', (ctx) => ctx.engine.connect(action.network, action.container, endpointRequest(action.endpoint!)))];
+    case 'route':
+      return action.op === 'remove'
+        ? [step(1, 'remove', async (ctx) => { for (const rule of action.existingRules) await ctx.firewall.delete(rule); })]
+        : [step(5, action.op, (ctx) => addRoute(ctx, action))];
+  }
+}

@@ -1,0 +1,65 @@
+// The core's front door: what the command line, the Terraform provider, the Pulumi resources and the
+// reconciler call. Each operation reads the host fresh (the host is the state).
+import { Engine } from './drivers/docker';
+import { Firewall } from './drivers/firewall';
+import type { Stack } from './model/types';
+import type { Plan } from './plan/actions';
+import { observeHost, type ObservedHost } from './plan/observe';
+import { emptyStack, planStacks } from './plan/planner';
+import { ApplyError, executePlan, remainingDifferences, type ProgressEvent } from './apply/apply';
+
+export interface DocknetOptions {
+  /** Docker endpoint in DOCKER_HOST syntax; default: DOCKER_HOST, else the local unix socket. */
+  dockerHost?: string;
+  /** Steps run at once inside a phase. */
+  concurrency?: number;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  /** Docker API calls made, including planning and verification. */
+  apiCalls: number;
+}
+
+export class Docknet {
+  readonly engine: Engine;
+  readonly firewall: Firewall;
+
+  constructor(private readonly options: DocknetOptions = {}) {
+    this.engine = new Engine(options.dockerHost);
+    this.firewall = new Firewall();
+  }
+
+  observe(stacks: Stack[]): Promise<ObservedHost> {
+    return observeHost(this.engine, this.firewall, stacks);
+  }
+
+  async plan(stacks: Stack[]): Promise<Plan> {
+    return planStacks(stacks, await this.observe(stacks));
+  }
+
+  /** Converges the host to the stacks and verifies it; throws ApplyError when it could not. */
+  async apply(stacks: Stack[], plan?: Plan): Promise<ApplyResult> {
+    const host = await this.observe(stacks);
+    const todo = plan ?? planStacks(stacks, host);
+    const ctx = { engine: this.engine, firewall: this.firewall, host, interfaces: new Map<string, string>() };
+    const failures = await executePlan(todo, ctx, { concurrency: this.options.concurrency ?? 4, onProgress: this.options.onProgress });
+    if (todo.actions.length > 0 || failures.length > 0) {
+      this.options.onProgress?.({ type: 'verify' });
+      let remaining: Plan | undefined;
+      try {
+        remaining = await remainingDifferences(stacks, ctx);
+      } catch (e) {
+        if (failures.length === 0) throw e;
+      }
+      if (failures.length > 0 || (remaining && remaining.actions.length > 0)) throw new ApplyError(failures, remaining);
+    }
+    return { plan: todo, apiCalls: this.engine.callCount };
+  }
+
+  /** Removes everything the named stacks own. */
+  async destroy(stackNames: string[]): Promise<ApplyResult> {
+    return this.apply(stackNames.map(emptyStack));
+  }
+}

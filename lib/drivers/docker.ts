@@ -1,0 +1,129 @@
+// The Docker Engine API, through dockerode. Every call is counted, so that plans can prove what they
+// cost (a no-op apply must be a few listings, not one call per object).
+import Docker from 'dockerode';
+
+/** An error the engine answered with, carrying its HTTP status and message. */
+export class EngineError extends Error {
+  constructor(readonly operation: string, readonly statusCode: number | undefined, readonly engineMessage: string) {
+    super(`${operation}: ${engineMessage}`);
+    this.name = 'EngineError';
+  }
+}
+
+function engineMessage(e: unknown): { status?: number; message: string } {
+  const err = e as { statusCode?: number; json?: { message?: string }; message?: string; reason?: string };
+  const fromJson = err.json?.message;
+  return { status: err.statusCode, message: (fromJson ?? err.message ?? String(e)).trim() };
+}
+
+/** Connection options for a Docker endpoint in DOCKER_HOST syntax (unix:///path, tcp://host:port). */
+export function engineOptions(host: string | undefined): Docker.DockerOptions | undefined {
+  if (!host) return undefined; // dockerode reads DOCKER_HOST itself, as every Docker tool does
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+}
+
+/** Whether the engine runs on this machine, so host links and the firewall are the engine's own. */
+export function engineIsLocal(host = process.env.DOCKER_HOST): boolean {
+  return !host || host.startsWith('unix://');
+}
+
+export type NetworkInfo = Docker.NetworkInspectInfo;
+export type ContainerInfo = Docker.ContainerInfo;
+export type ContainerDetail = Docker.ContainerInspectInfo;
+
+export class Engine {
+  private readonly docker: Docker;
+  /** API calls made, by operation. */
+  readonly calls = new Map<string, number>();
+
+  constructor(readonly host?: string) {
+    this.docker = new Docker(engineOptions(host));
+  }
+
+  get callCount(): number {
+    let n = 0;
+    for (const v of this.calls.values()) n += v;
+    return n;
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    const kind = operation.split(' ')[0];
+    this.calls.set(kind, (this.calls.get(kind) ?? 0) + 1);
+    try {
+      return await fn();
+    } catch (e) {
+      const { status, message } = engineMessage(e);
+      throw new EngineError(operation, status, message);
+    }
+  }
+
+  ping(): Promise<unknown> {
+    return this.call('ping', () => this.docker.ping());
+  }
+
+  version(): Promise<Docker.DockerVersion> {
+    return this.call('version', () => this.docker.version());
+  }
+
+  swarmActive(): Promise<boolean> {
+    return this.call('info', async () => {
+      const info = await this.docker.info();
+      return info?.Swarm?.LocalNodeState === 'active';
+    });
+  }
+
+  listNetworks(): Promise<NetworkInfo[]> {
+    return this.call('listNetworks', () => this.docker.listNetworks());
+  }
+
+  listContainers(): Promise<ContainerInfo[]> {
+    return this.call('listContainers', () => this.docker.listContainers({ all: true }));
+  }
+
+  inspectContainer(id: string): Promise<ContainerDetail> {
+    return this.call(`inspectContainer ${id}`, () => this.docker.getContainer(id).inspect());
+  }
+
+  async createNetwork(body: Docker.NetworkCreateOptions): Promise<string> {
+    const network = await this.call(`createNetwork ${body.Name}`, () => this.docker.createNetwork(body));
+    return network.id;
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    await this.call(`removeNetwork ${id}`, () => this.docker.getNetwork(id).remove());
+  }
+
+  async createContainer(body: Docker.ContainerCreateOptions): Promise<string> {
+    const container = await this.call(`createContainer ${body.name}`, () => this.docker.createContainer(body));
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.call(`startContainer ${id}`, () => this.docker.getContainer(id).start());
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.call(`removeContainer ${id}`, () => this.docker.getContainer(id).remove({ force: true, v: true }));
+  }
+
+  async updateRestartPolicy(id: string, name: string): Promise<void> {
+    await this.call(`updateContainer ${id}`, () => this.docker.getContainer(id).update({ RestartPolicy: { Name: name } }));
+  }
+
+  async connect(network: string, container: string, endpoint: Docker.EndpointSettings): Promise<void> {
+    await this.call(`connect ${container} to ${network}`, () => this.docker.getNetwork(network).connect({ Container: container, EndpointConfig: endpoint }));
+  }
+
+  async disconnect(network: string, container: string): Promise<void> {
+    await this.call(`disconnect ${container} from ${network}`, () => this.docker.getNetwork(network).disconnect({ Container: container, Force: true }));
+  }
+
+  async pullImage(image: string): Promise<void> {
+    await this.call(`pull ${image}`, async () => {
+      const stream = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+    });
+  }
+}

@@ -1,0 +1,65 @@
+// IP addresses and CIDR blocks as integer ranges, so that "inside" and "overlaps" are exact for
+// both families.
+import ipaddr from 'ipaddr.js';
+import type { Family } from './types';
+
+export interface Block {
+  family: Family;
+  first: bigint;
+  last: bigint;
+  prefix: number;
+  text: string;
+}
+
+function toBigInt(bytes: number[]): bigint {
+  return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+}
+
+export function addressFamily(text: string): Family | undefined {
+  if (!ipaddr.isValid(text)) return undefined;
+  const kind = ipaddr.parse(text).kind();
+  if (kind === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+  return kind;
+}
+
+export function addressValue(text: string): bigint {
+  return toBigInt(ipaddr.parse(text).toByteArray());
+}
+
+/** Parses a CIDR block; undefined when it is not one. A host part that is not zero is refused. */
+export function parseBlock(text: string): Block | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const family = addressFamily(text.slice(0, slash));
+  const prefixText = text.slice(slash + 1);
+  if (!family || !/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  const bits = family === 'ipv4' ? 32 : 128;
+  if (prefix > bits) return undefined;
+  const value = addressValue(text.slice(0, slash));
+  const size = 1n << BigInt(bits - prefix);
+  const first = (value / size) * size;
+  if (first !== value) return undefined;
+  return { family, first, last: first + size - 1n, prefix, text };
+}
+
+export function blockContains(block: Block, address: string): boolean {
+  if (addressFamily(address) !== block.family) return false;
+  const v = addressValue(address);
+  return v >= block.first && v <= block.last;
+}
+
+export function blockInside(inner: Block, outer: Block): boolean {
+  return inner.family === outer.family && inner.first >= outer.first && inner.last <= outer.last;
+}
+
+export function blocksOverlap(a: Block, b: Block): boolean {
+  return a.family === b.family && a.first <= b.last && b.first <= a.last;
+}
+
+/** The canonical text of an address (Docker prints IPv6 compressed). */
+export function canonicalAddress(text: string): string {
+  return ipaddr.parse(text).toString();
+}
+
+export const MAC_PATTERN = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;

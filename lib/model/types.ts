@@ -1,0 +1,111 @@
+// The normalized desired state: what a spec (or a front-end's typed resources) means once defaults are
+// filled in and short forms expanded. Planner and drivers work only with these.
+
+export type SpecPath = (string | number)[];
+
+/** Where a resource was declared: a spec file (or front-end) and the path of the resource inside it. */
+export interface Source {
+  file: string;
+  path: SpecPath;
+  /** "line:column" of a path inside the file, when known. */
+  position?: (path: SpecPath) => string | undefined;
+}
+
+export type Family = 'ipv4' | 'ipv6';
+
+export interface Ipam {
+  subnet?: string;
+  ipRange?: string;
+  gateway?: string;
+  auxAddresses?: Record<string, string>;
+}
+
+export interface NetworkSpec {
+  name: string;
+  source: Source;
+  driver: string;
+  ipv4?: Ipam;
+  ipv6?: Ipam;
+  internal: boolean;
+  attachable: boolean;
+  labels: Record<string, string>;
+  /** Driver options as Docker stores them (typed options already translated). */
+  options: Record<string, string>;
+  /** For macvlan/ipvlan: the host link Docker hangs the segment off (parent or parent.vlan). */
+  parent?: string;
+  /** The VLAN id when the parent is an 802.1Q sub-interface. */
+  vlan?: number;
+  /** For bridges: the host bridge interface name when fixed by the spec. */
+  bridgeName?: string;
+}
+
+export interface EndpointSpec {
+  network: string;
+  ipv4?: string;
+  ipv6?: string;
+  aliases: string[];
+  mac?: string;
+}
+
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+
+/** One container port published on the host. A host port range lets Docker pick one port of it. */
+export interface Publish {
+  hostIp: string;
+  /** '' (Docker picks), '8080', or '8000-8010'. */
+  hostPort: string;
+  containerPort: number;
+  protocol: Protocol;
+}
+
+export interface Healthcheck {
+  test: string[];
+  intervalNs?: number;
+  timeoutNs?: number;
+  retries?: number;
+  startPeriodNs?: number;
+}
+
+export type RestartPolicy = 'no' | 'always' | 'unless-stopped' | 'on-failure';
+
+export interface ContainerSpec {
+  /** The Docker container name (with -N suffix for replicas). */
+  name: string;
+  source: Source;
+  /** The name in the spec; replicas share it. */
+  service: string;
+  image: string;
+  command?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  endpoints: EndpointSpec[];
+  networkMode?: 'host' | 'none';
+  publish: Publish[];
+  healthcheck?: Healthcheck;
+  restart: RestartPolicy;
+}
+
+export interface RouteRule {
+  protocol?: 'tcp' | 'udp' | 'sctp' | 'icmp';
+  /** '80' or '8000-8080' */
+  port?: string;
+}
+
+export interface RouteSpec {
+  source: Source;
+  /** Stable identity within the stack, used in the firewall rule comment. */
+  id: string;
+  from: string;
+  to: string;
+  bidirectional: boolean;
+  /** Empty means everything. */
+  allow: RouteRule[];
+}
+
+export interface Stack {
+  name: string;
+  files: string[];
+  networks: NetworkSpec[];
+  containers: ContainerSpec[];
+  routes: RouteSpec[];
+}

@@ -1,0 +1,105 @@
+// What differs between a desired object and the one on the host, said as "<path> <current> → <desired>",
+// with paths in the spec's own terms (bridge.icc, ipv4.subnet), not Docker's option keys.
+import type { NetworkInfo } from '../drivers/docker';
+import { addressFamily, canonicalAddress, parseBlock } from '../model/address';
+import { BRIDGE_OPTION } from '../model/normalize';
+import type { ContainerSpec, Family, Ipam, NetworkSpec } from '../model/types';
+import { containerDefinition, type ContainerDefinition, LABEL, stableJson } from './desired';
+
+const OPTION_PATH: Record<string, string> = Object.fromEntries(Object.entries(BRIDGE_OPTION).map(([k, v]) => [v, `bridge.${k}`]));
+/** Options docknet sets itself; an observed one the spec does not ask for is a difference. */
+const TYPED_OPTION_KEYS = new Set([...Object.values(BRIDGE_OPTION), 'parent', 'macvlan_mode', 'ipvlan_mode', 'encrypted']);
+
+function show(v: unknown): string {
+  if (v === undefined || v === null || v === '') return '(none)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function change(path: string, current: unknown, desired: unknown): string {
+  return `${path} ${show(current)} → ${show(desired)}`;
+}
+
+function optionPath(driver: string, key: string): string {
+  if (OPTION_PATH[key]) return OPTION_PATH[key];
+  if (key === 'parent') return `${driver}.parent`;
+  if (key === 'macvlan_mode' || key === 'ipvlan_mode') return `${driver}.mode`;
+  if (key === 'encrypted') return 'overlay.encrypted';
+  return `options["${key}"]`;
+}
+
+function sameBlock(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return a === b;
+  const x = parseBlock(a);
+  const y = parseBlock(b);
+  return x && y ? x.first === y.first && x.prefix === y.prefix : a === b;
+}
+
+function sameAddress(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return !a === !b;
+  return addressFamily(a) && addressFamily(b) ? canonicalAddress(a) === canonicalAddress(b) : a === b;
+}
+
+function ipamDifferences(family: Family, desired: Ipam | undefined, info: NetworkInfo): string[] {
+  const configs = (info.IPAM?.Config ?? []) as { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[];
+  const seen = configs.find((c) => c.Subnet && addressFamily(c.Subnet.split('/')[0]) === family);
+  const out: string[] = [];
+  if (!desired) return out;
+  if (desired.subnet !== undefined && !sameBlock(seen?.Subnet, desired.subnet)) out.push(change(`${family}.subnet`, seen?.Subnet, desired.subnet));
+  if (desired.ipRange !== undefined && !sameBlock(seen?.IPRange, desired.ipRange)) out.push(change(`${family}.ipRange`, seen?.IPRange, desired.ipRange));
+  if (desired.gateway !== undefined && !sameAddress(seen?.Gateway?.split('/')[0], desired.gateway)) out.push(change(`${family}.gateway`, seen?.Gateway, desired.gateway));
+  const aux = desired.auxAddresses ?? {};
+  const seenAux = seen?.AuxiliaryAddresses ?? {};
+  if (stableJson(aux) !== stableJson(seenAux)) out.push(change(`${family}.auxAddresses`, seenAux, aux));
+  return out;
+}
+
+function userLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith('io.docknet.')));
+}
+
+function labelDifferences(current: Record<string, string>, desired: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(current), ...Object.keys(desired)]);
+  return [...keys].sort().filter((k) => current[k] !== desired[k]).map((k) => change(`labels.${k}`, current[k], desired[k]));
+}
+
+/** Differences in a network's definition; any one of them means the network must be recreated. */
+export function networkDifferences(n: NetworkSpec, info: NetworkInfo): string[] {
+  const out: string[] = [];
+  if (info.Driver !== n.driver) out.push(change('driver', info.Driver, n.driver));
+  if (Boolean(info.Internal) !== n.internal) out.push(change('internal', Boolean(info.Internal), n.internal));
+  if (Boolean(info.Attachable) !== n.attachable) out.push(change('attachable', Boolean(info.Attachable), n.attachable));
+  if (Boolean(info.EnableIPv6) !== (n.ipv6 !== undefined)) out.push(change('ipv6 enabled', Boolean(info.EnableIPv6), n.ipv6 !== undefined));
+  out.push(...ipamDifferences('ipv4', n.ipv4, info), ...ipamDifferences('ipv6', n.ipv6, info));
+  const seen = info.Options ?? {};
+  for (const [key, value] of Object.entries(n.options)) if (seen[key] !== value) out.push(change(optionPath(n.driver, key), seen[key], value));
+  for (const key of Object.keys(seen)) if (TYPED_OPTION_KEYS.has(key) && !(key in n.options)) out.push(change(optionPath(n.driver, key), seen[key], undefined));
+  out.push(...labelDifferences(userLabels(info.Labels ?? {}), n.labels));
+  return out;
+}
+
+const DEFINITION_PATH: Record<keyof ContainerDefinition, string> = {
+  image: 'image',
+  command: 'command',
+  env: 'env',
+  labels: 'labels',
+  publish: 'publish',
+  healthcheck: 'healthcheck',
+  networkMode: 'networkMode',
+  mac: 'mac',
+};
+
+/** Differences in what a container was created with, read from its definition label. */
+export function containerDifferences(c: ContainerSpec, labels: Record<string, string>): string[] {
+  const desired = containerDefinition(c);
+  let current: Partial<ContainerDefinition> = {};
+  try {
+    current = JSON.parse(labels[LABEL.definition] ?? '{}');
+  } catch {
+    return ['its definition label is unreadable'];
+  }
+  return (Object.keys(DEFINITION_PATH) as (keyof ContainerDefinition)[])
+    .filter((k) => stableJson(current[k] ?? null) !== stableJson(desired[k]))
+    .map((k) => change(DEFINITION_PATH[k], current[k], desired[k]));
+}
+
+export { sameAddress };

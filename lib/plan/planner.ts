@@ -1,0 +1,235 @@
+// The planner: desired stacks + observed host → ordered, explained actions. Pure: it reads nothing
+// itself, so every decision can be tested without an engine. Conflicts with what docknet does not own
+// are errors against the spec (file and path), raised before anything changes.
+import { blocksOverlap, parseBlock } from '../model/address';
+import type { ContainerSpec, EndpointSpec, RouteSpec, Stack } from '../model/types';
+import { IssueList } from '../spec/errors';
+import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, RouteAction } from './actions';
+import { hashOf, LABEL, networkDefinition, primaryEndpoint } from './desired';
+import { containerDifferences, networkDifferences, sameAddress } from './differences';
+import type { ObservedContainer, ObservedHost, ObservedNetwork } from './observe';
+import { describeRoute, routeRules } from './route-rules';
+
+function ownedBy(labels: Record<string, string>): string | undefined {
+  return labels[LABEL.managed] === 'true' ? labels[LABEL.stack] : undefined;
+}
+
+function ownershipProblem(kind: string, name: string, labels: Record<string, string>, stack: string): string | undefined {
+  const owner = ownedBy(labels);
+  if (owner === stack) return undefined;
+  if (owner === undefined) return `a ${kind} named "${name}" already exists and docknet does not own it (no ${LABEL.managed} label); rename one of them or remove the existing ${kind}`;
+  return `a ${kind} named "${name}" already exists and belongs to docknet stack "${owner}"`;
+}
+
+class StackPlanner {
+  readonly actions: Action[] = [];
+  /** Networks of this stack that are created or recreated: their endpoints and routes follow them. */
+  private readonly renewed = new Map<string, string>();
+
+  constructor(
+    private readonly stack: Stack,
+    private readonly host: ObservedHost,
+    private readonly issues: IssueList,
+  ) {}
+
+  private add(action: Omit<NetworkAction, 'stack'> | Omit<ContainerAction, 'stack'> | Omit<EndpointAction, 'stack'> | Omit<RouteAction, 'stack'>): void {
+    this.actions.push({ ...action, stack: this.stack.name } as Action);
+  }
+
+  private owned<T extends { labels: Record<string, string> }>(items: Iterable<T>): T[] {
+    return [...items].filter((i) => ownedBy(i.labels) === this.stack.name);
+  }
+
+  planNetworks(): void {
+    const wanted = new Set(this.stack.networks.map((n) => n.name));
+    for (const seen of this.owned(this.host.networks.values())) {
+      if (!wanted.has(seen.name)) this.add({ kind: 'network', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`network ${seen.name} is no longer in the spec`] });
+    }
+    for (const n of this.stack.networks) {
+      const seen = this.host.networks.get(n.name);
+      if (!seen) {
+        this.add({ kind: 'network', op: 'create', name: n.name, desired: n, reasons: [`network ${n.name} does not exist`] });
+        this.renewed.set(n.name, 'is new');
+        continue;
+      }
+      const problem = ownershipProblem('network', n.name, seen.labels, this.stack.name);
+      if (problem) {
+        this.issues.add(n.source, [], problem);
+        continue;
+      }
+      const diffs = networkDifferences(n, seen.info);
+      const hash = hashOf(networkDefinition(n));
+      if (diffs.length === 0 && seen.labels[LABEL.hash] !== hash) diffs.push(`definition hash ${seen.labels[LABEL.hash] ?? '(none)'} → ${hash}`);
+      if (diffs.length > 0) {
+        this.add({ kind: 'network', op: 'replace', name: n.name, desired: n, observedId: seen.id, reasons: diffs.map((d) => `${d} cannot change in place`) });
+        this.renewed.set(n.name, 'is recreated');
+      }
+    }
+  }
+
+  private endpointDifferences(e: EndpointSpec, seen: NonNullable<ReturnType<ObservedContainer['endpoints']['get']>>, c: ObservedContainer): string[] {
+    const out: string[] = [];
+    if (e.ipv4 !== undefined && !sameAddress(seen.staticIpv4, e.ipv4)) out.push(`ipv4 ${seen.staticIpv4 ?? seen.ipv4 ?? '(dynamic)'} → ${e.ipv4}`);
+    if (e.ipv4 === undefined && seen.staticIpv4) out.push(`ipv4 ${seen.staticIpv4} → (dynamic)`);
+    if (e.ipv6 !== undefined && !sameAddress(seen.staticIpv6, e.ipv6)) out.push(`ipv6 ${seen.staticIpv6 ?? seen.ipv6 ?? '(dynamic)'} → ${e.ipv6}`);
+    const aliases = c.detail?.aliases.get(e.network);
+    if (aliases && aliases.join(',') !== [...e.aliases].sort().join(',')) out.push(`aliases [${aliases.join(', ')}] → [${[...e.aliases].sort().join(', ')}]`);
+    return out;
+  }
+
+  private planEndpoints(c: ContainerSpec, seen: ObservedContainer): void {
+    if (c.networkMode) return;
+    const desired: EndpointSpec[] = c.endpoints.length > 0 ? c.endpoints : [{ network: 'bridge', aliases: [] }];
+    const wanted = new Set(desired.map((e) => e.network));
+    const link = (network: string) => ({ name: `${c.name} → ${network}`, container: c.name, network });
+    for (const network of seen.endpoints.keys()) {
+      if (!wanted.has(network)) this.add({ kind: 'endpoint', op: 'disconnect', ...link(network), reasons: [`${c.name} is attached to ${network}, which the spec does not list`] });
+    }
+    for (const e of desired) {
+      const attached = seen.endpoints.get(e.network);
+      const renewed = this.renewed.get(e.network);
+      let reasons: string[];
+      if (renewed) reasons = [`network ${e.network} ${renewed}`];
+      else if (!attached) reasons = [`${c.name} is not attached to ${e.network}`];
+      else reasons = this.endpointDifferences(e, attached, seen).map((d) => `${d}: reconnect to change`);
+      if (reasons.length === 0) continue;
+      if (attached && this.host.networks.has(e.network)) this.add({ kind: 'endpoint', op: 'disconnect', ...link(e.network), reasons });
+      this.add({ kind: 'endpoint', op: 'connect', ...link(e.network), endpoint: e, reasons });
+    }
+  }
+
+  planContainers(): void {
+    const wanted = new Set(this.stack.containers.map((c) => c.name));
+    for (const seen of this.owned(this.host.containers.values())) {
+      if (!wanted.has(seen.name)) this.add({ kind: 'container', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`container ${seen.name} is no longer in the spec`] });
+    }
+    for (const c of this.stack.containers) {
+      const seen = this.host.containers.get(c.name);
+      if (!seen) {
+        this.add({ kind: 'container', op: 'create', name: c.name, desired: c, reasons: [`container ${c.name} does not exist`] });
+        continue;
+      }
+      const problem = ownershipProblem('container', c.name, seen.labels, this.stack.name);
+      if (problem) {
+        this.issues.add(c.source, [], problem);
+        continue;
+      }
+      const diffs = containerDifferences(c, seen.labels);
+      const primary = primaryEndpoint(c);
+      const mac = primary?.mac && seen.endpoints.get(primary.network)?.mac;
+      if (primary?.mac && mac && mac !== primary.mac) diffs.push(`mac ${mac} → ${primary.mac}`);
+      if (primary?.mac && this.renewed.has(primary.network)) diffs.push(`network ${primary.network} ${this.renewed.get(primary.network)} and mac`);
+      if (diffs.length > 0) {
+        this.add({ kind: 'container', op: 'replace', name: c.name, desired: c, observedId: seen.id, reasons: diffs.map((d) => `${d} cannot change in place`) });
+        continue;
+      }
+      if (seen.detail && seen.detail.restart !== c.restart) {
+        this.add({ kind: 'container', op: 'update', name: c.name, desired: c, observedId: seen.id, reasons: [`restart ${seen.detail.restart} → ${c.restart}`] });
+      }
+      this.planEndpoints(c, seen);
+      if (seen.state !== 'running') this.add({ kind: 'container', op: 'start', name: c.name, desired: c, observedId: seen.id, reasons: [`container ${c.name} is ${seen.state}`] });
+    }
+  }
+
+  private interfaceOf(network: string): string | undefined {
+    return this.renewed.has(network) ? undefined : this.host.networks.get(network)?.bridgeInterface;
+  }
+
+  planRoutes(): void {
+    const existing = new Map<string, string[]>();
+    for (const rule of this.host.rules ?? []) {
+      if (rule.stack !== this.stack.name) continue;
+      existing.set(rule.route, [...(existing.get(rule.route) ?? []), rule.spec]);
+    }
+    const wanted = new Set(this.stack.routes.map((r) => r.id));
+    for (const [id, rules] of existing) {
+      if (!wanted.has(id)) this.add({ kind: 'route', op: 'remove', name: id, existingRules: rules, reasons: [`route ${id} is no longer in the spec`] });
+    }
+    for (const route of this.stack.routes) {
+      if (this.host.rules === undefined) {
+        this.issues.add(route.source, [], 'the DOCKER-USER chain is missing: routes need iptables and a Docker engine that manages it (dockerd with iptables enabled)');
+        continue;
+      }
+      const current = existing.get(route.id) ?? [];
+      const reason = this.routeChange(route, current);
+      if (reason) this.add({ kind: 'route', op: current.length > 0 ? 'replace' : 'create', name: route.id, desired: route, existingRules: current, reasons: [reason] });
+    }
+  }
+
+  private routeChange(route: RouteSpec, current: string[]): string | undefined {
+    const renewed = [route.from, route.to].find((n) => this.renewed.has(n));
+    if (renewed) return `${describeRoute(route)}: network ${renewed} ${this.renewed.get(renewed)}`;
+    const fromIf = this.interfaceOf(route.from);
+    const toIf = this.interfaceOf(route.to);
+    if (!fromIf || !toIf) return `${describeRoute(route)}: a bridge interface is unknown`;
+    const desired = routeRules(this.stack.name, route, fromIf, toIf);
+    if (current.length === 0) return `${describeRoute(route)}: no forwarding rules in DOCKER-USER`;
+    const same = desired.length === current.length && desired.every((r) => current.includes(r));
+    return same ? undefined : `${describeRoute(route)}: the rules in DOCKER-USER differ from the spec`;
+  }
+}
+
+/** Checks against what is on the host but not owned by the planned stacks: subnets, ports, parents. */
+function hostConflicts(stacks: Stack[], host: ObservedHost, actions: Action[], issues: IssueList): void {
+  const planned = new Set(stacks.map((s) => s.name));
+  const goingAway = new Set(actions.filter((a) => a.kind === 'network' && a.op !== 'create').map((a) => a.name));
+  const survivors: ObservedNetwork[] = [...host.networks.values()].filter((n) => {
+    const owner = ownedBy(n.labels);
+    return !(owner !== undefined && planned.has(owner) && (goingAway.has(n.name) || stacks.some((s) => s.networks.some((d) => d.name === n.name))));
+  });
+  for (const n of stacks.flatMap((s) => s.networks)) {
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const block = n[family]?.subnet ? parseBlock(n[family]!.subnet!) : undefined;
+      if (!block) continue;
+      for (const other of survivors) {
+        const clash = ((other.info.IPAM?.Config ?? []) as { Subnet?: string }[]).map((c) => (c.Subnet ? parseBlock(c.Subnet) : undefined)).find((b) => b && blocksOverlap(b, block));
+        if (clash) issues.add(n.source, [family, 'subnet'], `${block.text} overlaps ${clash.text} of network ${other.name} already on the host`);
+      }
+    }
+    if (n.parent !== undefined && host.links) {
+      const base = n.vlan === undefined ? n.parent : n.parent.slice(0, n.parent.lastIndexOf('.'));
+      if (!host.links.has(base)) issues.add(n.source, [n.driver, 'parent'], `interface ${base} does not exist on this host`);
+    }
+  }
+  for (const a of actions) {
+    if (a.kind !== 'network' || a.op === 'create') continue;
+    const stack = stacks.find((s) => s.name === a.stack)!;
+    const source = a.desired?.source ?? { file: stack.files.join(', ') || `stack ${stack.name}`, path: ['networks', a.name] };
+    for (const c of host.containers.values()) {
+      if (c.endpoints.has(a.name) && ownedBy(c.labels) !== a.stack) {
+        issues.add(source, [], `network ${a.name} must be ${a.op === 'remove' ? 'removed' : 'recreated'} but container ${c.name}, which this stack does not own, is attached to it; disconnect it first`);
+      }
+    }
+  }
+  const ours = new Set(stacks.flatMap((s) => s.containers.map((c) => c.name)));
+  const others = [...host.containers.values()].filter((c) => !ours.has(c.name) && !planned.has(ownedBy(c.labels) ?? ''));
+  for (const c of stacks.flatMap((s) => s.containers)) {
+    c.publish.forEach((p, i) => {
+      if (!/^\d+$/.test(p.hostPort)) return;
+      const port = Number(p.hostPort);
+      const holder = others.find((o) => o.ports.some((q) => q.port === port && q.protocol === p.protocol && (p.hostIp === '' || q.ip === '' || q.ip === '0.0.0.0' || q.ip === '::' || sameAddress(q.ip, p.hostIp))));
+      if (holder) issues.add(c.source, ['publish', i], `host port ${port}/${p.protocol} is already published by container ${holder.name}`);
+    });
+  }
+}
+
+/** Plans the convergence of the given stacks. Throws SpecError on conflicts with the host. */
+export function planStacks(stacks: Stack[], host: ObservedHost): Plan {
+  const issues = new IssueList();
+  const actions: Action[] = [];
+  for (const stack of stacks) {
+    const planner = new StackPlanner(stack, host, issues);
+    planner.planNetworks();
+    planner.planContainers();
+    planner.planRoutes();
+    actions.push(...planner.actions);
+  }
+  hostConflicts(stacks, host, actions, issues);
+  issues.throwIfAny();
+  return { stacks: stacks.map((s) => s.name), actions };
+}
+
+/** A stack with nothing in it: planning it removes everything the stack owns. */
+export function emptyStack(name: string): Stack {
+  return { name, files: [], networks: [], containers: [], routes: [] };
+}

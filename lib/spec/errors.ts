@@ -1,0 +1,47 @@
+// Errors in specs: each names the file and the path inside the spec, so a person can go straight to it.
+
+import type { Source, SpecPath } from '../model/types';
+
+export interface SpecIssue {
+  file: string;
+  path: SpecPath;
+  message: string;
+  position?: string;
+}
+
+export function formatPath(path: SpecPath): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out ? `.${part}` : part;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out || '(root)';
+}
+
+export function formatIssue(issue: SpecIssue): string {
+  const where = issue.position ? `${issue.file}:${issue.position}` : issue.file;
+  return `${where}: ${formatPath(issue.path)}: ${issue.message}`;
+}
+
+/** Raised when specs are invalid; holds every problem found, not only the first. */
+export class SpecError extends Error {
+  constructor(readonly issues: SpecIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'SpecError';
+  }
+}
+
+/** Collects issues against sources, filling in file and position. */
+export class IssueList {
+  readonly issues: SpecIssue[] = [];
+
+  add(source: Source, subPath: SpecPath, message: string): void {
+    const path = [...source.path, ...subPath];
+    this.issues.push({ file: source.file, path, message, position: source.position?.(path) });
+  }
+
+  throwIfAny(): void {
+    if (this.issues.length > 0) throw new SpecError(this.issues);
+  }
+}

@@ -1,0 +1,207 @@
+// Checks that need the whole desired state: references, addresses, overlaps, ports, names.
+// Everything here runs before the host is touched; host-aware checks live in the planner.
+import type { Block } from '../model/address';
+import { addressFamily, blockContains, blockInside, blocksOverlap, canonicalAddress, MAC_PATTERN, parseBlock } from '../model/address';
+import { dockerNameProblem, interfaceNameProblem } from '../model/names';
+import type { ContainerSpec, Family, Ipam, NetworkSpec, Publish, Source, Stack } from '../model/types';
+import { IssueList } from './errors';
+
+const SEGMENT_DRIVERS = new Set(['macvlan', 'ipvlan']);
+
+/** The subnets of a network, parsed; invalid ones are reported once. */
+function checkIpam(net: NetworkSpec, family: Family, ipam: Ipam, issues: IssueList): Block | undefined {
+  const at = (...p: string[]) => [family, ...p];
+  const label = family === 'ipv4' ? 'IPv4' : 'IPv6';
+  let subnet: Block | undefined;
+  if (ipam.subnet === undefined) {
+    for (const key of ['ipRange', 'gateway', 'auxAddresses'] as const) {
+      if (ipam[key] !== undefined) issues.add(net.source, at(key), `needs ${family}.subnet`);
+    }
+    return undefined;
+  }
+  subnet = parseBlock(ipam.subnet);
+  if (!subnet || subnet.family !== family) {
+    issues.add(net.source, at('subnet'), `"${ipam.subnet}" is not an ${label} CIDR block (address/prefix with a zero host part)`);
+    return undefined;
+  }
+  if (ipam.ipRange !== undefined) {
+    const range = parseBlock(ipam.ipRange);
+    if (!range || range.family !== family) issues.add(net.source, at('ipRange'), `"${ipam.ipRange}" is not an ${label} CIDR block`);
+    else if (!blockInside(range, subnet)) issues.add(net.source, at('ipRange'), `${ipam.ipRange} is outside the subnet ${ipam.subnet}`);
+  }
+  const inside = (path: string[], address: string) => {
+    if (addressFamily(address) !== family) issues.add(net.source, path, `"${address}" is not an ${label} address`);
+    else if (!blockContains(subnet!, address)) issues.add(net.source, path, `${address} is outside the subnet ${ipam.subnet}`);
+  };
+  if (ipam.gateway !== undefined) inside(at('gateway'), ipam.gateway);
+  for (const [name, address] of Object.entries(ipam.auxAddresses ?? {})) inside(at('auxAddresses', name), address);
+  return subnet;
+}
+
+function checkNetwork(net: NetworkSpec, issues: IssueList): void {
+  const nameProblem = dockerNameProblem(net.name);
+  if (nameProblem) issues.add(net.source, [], `network name "${net.name}" ${nameProblem}`);
+  const o = net.options;
+  if (net.bridgeName !== undefined) {
+    const p = interfaceNameProblem(net.bridgeName);
+    if (p) issues.add(net.source, ['bridge', 'name'], `bridge name "${net.bridgeName}" ${p}`);
+  }
+  const prefix = o['com.docker.network.container_iface_prefix'];
+  if (prefix !== undefined) {
+    const p = interfaceNameProblem(`${prefix}0`);
+    if (p || Buffer.byteLength(prefix) > 13) issues.add(net.source, ['bridge', 'ifacePrefix'], `interface prefix "${prefix}" ${p ?? 'leaves no room for the index: at most 13 bytes'}`);
+  }
+  const hbi = o['com.docker.network.bridge.host_binding_ipv4'];
+  if (hbi !== undefined && addressFamily(hbi) !== 'ipv4') issues.add(net.source, ['bridge', 'hostBindingIpv4'], `"${hbi}" is not an IPv4 address`);
+  if (SEGMENT_DRIVERS.has(net.driver)) {
+    const section = net.driver;
+    if (net.parent === undefined) issues.add(net.source, [section, 'parent'], `a ${section} network needs a parent interface`);
+    else {
+      const p = interfaceNameProblem(net.parent);
+      if (p) issues.add(net.source, [section, net.vlan === undefined ? 'parent' : 'vlan'], `parent interface "${net.parent}" ${p}`);
+    }
+    if (net.vlan !== undefined && (net.vlan < 1 || net.vlan > 4094)) issues.add(net.source, [section, 'vlan'], `VLAN id ${net.vlan} is outside 1–4094`);
+  }
+}
+
+function checkRoutes(stack: Stack, issues: IssueList): void {
+  const nets = new Map(stack.networks.map((n) => [n.name, n]));
+  const seen = new Map<string, Source>();
+  for (const route of stack.routes) {
+    for (const end of [route.from, route.to]) {
+      const key = route.bidirectional ? 'between' : end === route.from ? 'from' : 'to';
+      const net = nets.get(end);
+      if (!net) issues.add(route.source, [key], `unknown network "${end}": declare it under networks in stack ${stack.name}`);
+      else if (net.driver !== 'bridge') issues.add(route.source, [key], `network "${end}" has driver ${net.driver}; routes join bridge networks only`);
+    }
+    if (route.from === route.to) issues.add(route.source, [], `a route joins two different networks; both ends are "${route.from}"`);
+    route.allow.forEach((rule, i) => {
+      const [a, b] = (rule.port ?? '1').split('-').map(Number);
+      if (a < 1 || a > 65535 || (b !== undefined && (b > 65535 || b < a))) issues.add(route.source, ['allow', i], `port ${rule.port} is not within 1–65535`);
+    });
+    const reverse = route.bidirectional ? `${route.to}=${route.from}` : undefined;
+    const dup = seen.get(route.id) ?? (reverse ? seen.get(reverse) : undefined);
+    if (dup) issues.add(route.source, [], `the same route is declared at ${dup.file}: ${dup.path.join('.')}`);
+    seen.set(route.id, route.source);
+  }
+}
+
+function publishesClash(a: Publish, b: Publish): boolean {
+  if (a.protocol !== b.protocol || a.hostPort === '' || b.hostPort === '') return false;
+  const wild = (ip: string) => ip === '' || ip === '0.0.0.0' || ip === '::';
+  const sameIp = a.hostIp === b.hostIp || wild(a.hostIp) || wild(b.hostIp);
+  if (!sameIp) return false;
+  const [a1, a2 = a1] = a.hostPort.split('-').map(Number);
+  const [b1, b2 = b1] = b.hostPort.split('-').map(Number);
+  // A range lets Docker pick one free port in it, so only fixed ports are taken for sure.
+  return a1 === a2 && b1 === b2 && a1 === b1;
+}
+
+interface Taken {
+  container: ContainerSpec;
+  path: (string | number)[];
+}
+
+function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: Block }>, issues: IssueList): void {
+  const nets = new Map(stack.networks.map((n) => [n.name, n]));
+  const addresses = new Map<string, Taken>();
+  const macs = new Map<string, Taken>();
+  for (const c of stack.containers) {
+    const nameProblem = dockerNameProblem(c.name);
+    if (nameProblem) issues.add(c.source, [], `container name "${c.name}" ${nameProblem}`);
+    if (c.networkMode && c.endpoints.length > 0) issues.add(c.source, ['networkMode'], `networkMode ${c.networkMode} cannot be combined with networks`);
+    if (c.networkMode && c.publish.length > 0) issues.add(c.source, ['networkMode'], `networkMode ${c.networkMode} cannot be combined with publish`);
+    for (const key of Object.keys(c.env)) if (key === '' || key.includes('=')) issues.add(c.source, ['env', key], 'an environment name cannot be empty or hold "="');
+    const withMac = c.endpoints.filter((e) => e.mac !== undefined);
+    if (withMac.length > 1) issues.add(c.source, ['networks', withMac[1].network, 'mac'], 'only one network of a container can set mac (Docker applies it when the container is created)');
+    for (const e of c.endpoints) {
+      const at = (...p: string[]) => ['networks', e.network, ...p];
+      const net = nets.get(e.network);
+      if (!net) {
+        issues.add(c.source, at(), `unknown network "${e.network}": declare it under networks in stack ${stack.name}`);
+        continue;
+      }
+      for (const family of ['ipv4', 'ipv6'] as const) {
+        const address = e[family];
+        if (address === undefined) continue;
+        const block = family === 'ipv4' ? subnets.get(net.name)?.v4 : subnets.get(net.name)?.v6;
+        if (addressFamily(address) !== family) issues.add(c.source, at(family), `"${address}" is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address`);
+        else if (!block) issues.add(c.source, at(family), `a static address needs networks.${net.name}.${family}.subnet`);
+        else if (!blockContains(block, address)) issues.add(c.source, at(family), `${address} is outside the subnet ${block.text} of network ${net.name}`);
+        else {
+          const key = `${net.name}/${canonicalAddress(address)}`;
+          const gateway = net[family]?.gateway;
+          const other = addresses.get(key);
+          if (other) {
+            const who = other.container.service === c.service ? `replica ${other.container.name}` : `container ${other.container.name}`;
+            issues.add(c.source, at(family), `${address} is taken twice: also by ${who}${c.name !== c.service ? ' (a static address cannot serve replicas)' : ''}`);
+          } else if (gateway !== undefined && canonicalAddress(gateway) === canonicalAddress(address)) {
+            issues.add(c.source, at(family), `${address} is the gateway of network ${net.name}`);
+          } else addresses.set(key, { container: c, path: at(family) });
+        }
+      }
+      if (e.mac !== undefined) {
+        if (!MAC_PATTERN.test(e.mac)) issues.add(c.source, at('mac'), `"${e.mac}" is not a MAC address (six hex pairs separated by ":")`);
+        else if (macs.has(e.mac)) issues.add(c.source, at('mac'), `MAC ${e.mac} is taken twice: also by container ${macs.get(e.mac)!.container.name}`);
+        else macs.set(e.mac, { container: c, path: at('mac') });
+      }
+      e.aliases.forEach((a, i) => {
+        if (!/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/.test(a)) issues.add(c.source, at('aliases', String(i)), `alias "${a}" is not a DNS name`);
+      });
+    }
+    c.publish.forEach((p, i) => {
+      if (p.hostIp !== '' && !addressFamily(p.hostIp)) issues.add(c.source, ['publish', i], `host address "${p.hostIp}" is not an IP address`);
+    });
+  }
+}
+
+function checkPorts(stacks: Stack[], issues: IssueList): void {
+  const all = stacks.flatMap((s) => s.containers.flatMap((c) => c.publish.map((p, i) => ({ c, p, i }))));
+  for (let x = 0; x < all.length; x++) {
+    for (let y = 0; y < x; y++) {
+      if (publishesClash(all[x].p, all[y].p)) {
+        const o = all[y];
+        const who = o.c.name === all[x].c.name ? 'this container' : `container ${o.c.name}`;
+        issues.add(all[x].c.source, ['publish'], `host port ${all[x].p.hostPort}/${all[x].p.protocol} is published twice: also by ${who}${all[x].c.service === o.c.service && all[x].c.name !== o.c.name ? ' (a fixed host port cannot serve replicas)' : ''}`);
+        break;
+      }
+    }
+  }
+}
+
+function checkUnique<T extends { name: string; source: Source }>(items: T[], kind: string, issues: IssueList): void {
+  const seen = new Map<string, T>();
+  for (const item of items) {
+    const first = seen.get(item.name);
+    if (first) issues.add(item.source, [], `${kind} "${item.name}" is declared twice: also at ${first.source.file}: ${first.source.path.join('.')}`);
+    else seen.set(item.name, item);
+  }
+}
+
+/** Validates the desired state of all stacks together; throws SpecError listing every problem. */
+export function validateStacks(stacks: Stack[]): void {
+  const issues = new IssueList();
+  const networks = stacks.flatMap((s) => s.networks);
+  checkUnique(networks, 'network', issues);
+  checkUnique(stacks.flatMap((s) => s.containers), 'container', issues);
+  const subnets = new Map<string, { v4?: Block; v6?: Block }>();
+  const blocks: { net: NetworkSpec; family: Family; block: Block }[] = [];
+  for (const net of networks) {
+    checkNetwork(net, issues);
+    const v4 = net.ipv4 ? checkIpam(net, 'ipv4', net.ipv4, issues) : undefined;
+    const v6 = net.ipv6 ? checkIpam(net, 'ipv6', net.ipv6, issues) : undefined;
+    subnets.set(net.name, { v4, v6 });
+    for (const [family, block] of [['ipv4', v4], ['ipv6', v6]] as const) {
+      if (!block) continue;
+      const clash = blocks.find((b) => blocksOverlap(b.block, block));
+      if (clash) issues.add(net.source, [family, 'subnet'], `${block.text} overlaps ${clash.block.text} of network ${clash.net.name} (${clash.net.source.file})`);
+      blocks.push({ net, family, block });
+    }
+  }
+  for (const stack of stacks) {
+    checkContainers(stack, subnets, issues);
+    checkRoutes(stack, issues);
+  }
+  checkPorts(stacks, issues);
+  issues.throwIfAny();
+}
