@@ -4,7 +4,7 @@
 import type { Engine } from '../drivers/docker';
 import { EngineError } from '../drivers/docker';
 import type { Firewall } from '../drivers/firewall';
-import { isMissingKernelFeature, kernelFeature } from '../drivers/links';
+import { featureInError, isMissingKernelFeature, kernelFeature } from '../drivers/links';
 import type { NetworkSpec } from '../model/types';
 import type { Action } from '../plan/actions';
 import { containerCreateRequest, endpointRequest, networkCreateRequest, primaryEndpoint } from '../plan/desired';
@@ -60,14 +60,14 @@ async function createContainer(ctx: ApplyContext, stack: string, action: Extract
     id = await ctx.engine.createContainer(request);
   }
   const primary = primaryEndpoint(c);
-  for (const e of c.endpoints) if (e !== primary) await ctx.engine.connect(e.network, id, endpointRequest(e));
   try {
+    for (const e of c.endpoints) if (e !== primary) await ctx.engine.connect(e.network, id, endpointRequest(e));
     await ctx.engine.startContainer(id);
   } catch (e) {
-    const segment = c.endpoints.map((ep) => ctx.host.networks.get(ep.network)?.info).find((info) => info?.Driver === 'ipvlan' || info?.Driver === 'macvlan');
-    if (segment && e instanceof EngineError && isMissingKernelFeature(e.engineMessage)) {
-      throw new Error(`container ${c.name}: Docker could not attach it to ${segment.Driver} network ${segment.Name}: this kernel lacks ${kernelFeature({ driver: segment.Driver })} (Docker said: ${e.engineMessage})`);
-    }
+    // Leave nothing half-made: the next apply creates the container afresh.
+    await ctx.engine.removeContainer(id).catch(() => undefined);
+    const feature = e instanceof EngineError ? featureInError(e.engineMessage) : undefined;
+    if (feature) throw new Error(`container ${c.name}: Docker could not attach it to its network: this kernel lacks ${feature} (Docker said: ${(e as EngineError).engineMessage})`);
     throw e;
   }
 }

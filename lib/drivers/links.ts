@@ -22,3 +22,12 @@ export function kernelFeature(network: { driver: string; vlan?: number }): strin
 export function isMissingKernelFeature(engineMessage: string): boolean {
   return /operation not supported|not supported|unknown device type|no such device|EOPNOTSUPP/i.test(engineMessage);
 }
+
+/** The kernel feature an engine error about link creation points at, if it names one. */
+export function featureInError(engineMessage: string): string | undefined {
+  if (!isMissingKernelFeature(engineMessage)) return undefined;
+  if (/vlan link/i.test(engineMessage)) return kernelFeature({ driver: 'macvlan', vlan: 1 });
+  if (/ipvlan/i.test(engineMessage)) return kernelFeature({ driver: 'ipvlan' });
+  if (/macvlan/i.test(engineMessage)) return kernelFeature({ driver: 'macvlan' });
+  return undefined;
+}

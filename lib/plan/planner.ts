@@ -70,7 +70,6 @@ class StackPlanner {
   private endpointDifferences(e: EndpointSpec, seen: NonNullable<ReturnType<ObservedContainer['endpoints']['get']>>, c: ObservedContainer): string[] {
     const out: string[] = [];
     if (e.ipv4 !== undefined && !sameAddress(seen.staticIpv4, e.ipv4)) out.push(`ipv4 ${seen.staticIpv4 ?? seen.ipv4 ?? '(dynamic)'} → ${e.ipv4}`);
-    if (e.ipv4 === undefined && seen.staticIpv4) out.push(`ipv4 ${seen.staticIpv4} → (dynamic)`);
     if (e.ipv6 !== undefined && !sameAddress(seen.staticIpv6, e.ipv6)) out.push(`ipv6 ${seen.staticIpv6 ?? seen.ipv6 ?? '(dynamic)'} → ${e.ipv6}`);
     const aliases = c.detail?.aliases.get(e.network);
     if (aliases && aliases.join(',') !== [...e.aliases].sort().join(',')) out.push(`aliases [${aliases.join(', ')}] → [${[...e.aliases].sort().join(', ')}]`);

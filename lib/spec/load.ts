@@ -132,11 +132,12 @@ function addFile(stacks: Map<string, Stack>, parsed: ParsedFile, issues: IssueLi
 }
 
 function stacksOf(parsed: (ParsedFile | undefined)[], issues: IssueList): Stack[] {
+  // Schema errors stop here: what follows would only guess at a document that does not parse.
+  issues.throwIfAny();
   const stacks = new Map<string, Stack>();
   for (const p of parsed) if (p) addFile(stacks, p, issues);
-  issues.throwIfAny();
   const result = [...stacks.values()];
-  validateStacks(result);
+  validateStacks(result, issues);
   return result;
 }
 

@@ -179,8 +179,7 @@ function checkUnique<T extends { name: string; source: Source }>(items: T[], kin
 }
 
 /** Validates the desired state of all stacks together; throws SpecError listing every problem. */
-export function validateStacks(stacks: Stack[]): void {
-  const issues = new IssueList();
+export function validateStacks(stacks: Stack[], issues = new IssueList()): void {
   const networks = stacks.flatMap((s) => s.networks);
   checkUnique(networks, 'network', issues);
   checkUnique(stacks.flatMap((s) => s.containers), 'container', issues);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Makes sure this machine can run docknet for real: Debian's docker.io, iptables and busybox-static
+# installed, a Docker daemon answering, node dependencies installed, the TypeScript built, and the
+# local test image docknet/busybox:latest (built with `docker import`: no registry is needed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v iptables >/dev/null || need+=(iptables)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v ip >/dev/null || need+=(iproute2)
+command -v git >/dev/null || need+=(git)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "docknet: installing ${need[*]} (Debian packages)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! docker version >/dev/null 2>&1; then
+  echo "docknet: starting dockerd (log: /var/log/docknet-dockerd.log)" >&2
+  setsid nohup dockerd >/var/log/docknet-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    docker version >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker version >/dev/null 2>&1 || { echo "docknet: dockerd did not answer within 60s; see /var/log/docknet-dockerd.log" >&2; exit 1; }
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "docknet: installing node dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "docknet: building (tsc)" >&2
+npm run --silent build
+
+if ! docker image inspect docknet/busybox:latest >/dev/null 2>&1; then
+  echo "docknet: building the local image docknet/busybox:latest from /bin/busybox" >&2
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc"
+  cp /bin/busybox "$root/bin/busybox"
+  for tool in sh ping ping6 ip nc httpd wget sleep cat echo ls hostname nslookup ifconfig true; do
+    ln -s busybox "$root/bin/$tool"
+  done
+  tar -C "$root" -c . | docker import -c 'CMD ["sh"]' - docknet/busybox:latest >/dev/null
+  rm -rf "$root"
+fi

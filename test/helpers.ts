@@ -1,0 +1,68 @@
+// Test helpers: run the real command line, the real docker CLI and the real firewall.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const DOCKNET = join(ROOT, 'bin', 'docknet');
+export const IMAGE = 'docknet/busybox:latest';
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<Result> {
+  return new Promise((done) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      done({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+export const docknet = (...args: string[]) => run(DOCKNET, args);
+export const docker = (...args: string[]) => run('docker', args);
+
+/** Runs a command inside a test container. */
+export const exec = (container: string, ...args: string[]) => docker('exec', container, ...args);
+
+export async function ping(from: string, target: string, family: '-4' | '-6' = '-4'): Promise<Result> {
+  return exec(from, 'ping', family, '-c', '1', '-W', '2', target);
+}
+
+/** The TTL a ping reply carried, or undefined when there was none. */
+export function ttlOf(r: Result): number | undefined {
+  const m = /ttl=(\d+)/.exec(r.stdout);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function tempSpec(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'docknet-test-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+export function stack(name: string): string {
+  return join(ROOT, 'stacks', name);
+}
+
+export function containerId(name: string): string {
+  return execFileSync('docker', ['inspect', '-f', '{{.Id}}', name]).toString().trim();
+}
+
+export function firewallRules(): string {
+  return execFileSync('iptables', ['-w', '-S', 'DOCKER-USER']).toString();
+}
+
+/** Makes sure every object of a stack is gone, whatever a failed test left. */
+export async function cleanup(...specs: string[]): Promise<void> {
+  for (const spec of specs) await docknet('destroy', spec, '--yes');
+}
+
+export function expectOk(r: Result): void {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+}
