@@ -51,7 +51,7 @@ async function converge(paths: string[], opts: { yes?: boolean }, destroy: boole
   const plan = await dn.plan(target);
   process.stdout.write(`${renderPlan(plan, color)}\n`);
   if (plan.actions.length === 0) {
-    process.stdout.write(destroy ? 'nothing to destroy\n' : 'the host already matches the spec\n');
+    process.stdout.write(`${destroy ? 'nothing to destroy' : 'the host already matches the spec'} (${dn.engine.callCount} Docker API calls)\n`);
     return;
   }
   if (!(await confirm(plan, Boolean(opts.yes), destroy ? 'destroy' : 'apply'))) {
