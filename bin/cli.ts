@@ -59,7 +59,7 @@ async function converge(paths: string[], opts: { yes?: boolean }, destroy: boole
     return;
   }
   const started = Date.now();
-  const result = await dn.apply(target, plan);
+  const result = await dn.apply(target, { plan });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`${destroy ? 'destroyed' : 'applied'} ${plan.actions.length} changes in ${seconds}s (${result.apiCalls} Docker API calls); verified: the host matches the spec\n`);
 }

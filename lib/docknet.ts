@@ -5,7 +5,7 @@ import { Firewall } from './drivers/firewall';
 import type { Stack } from './model/types';
 import type { Plan } from './plan/actions';
 import { observeHost, type ObservedHost } from './plan/observe';
-import { emptyStack, planStacks } from './plan/planner';
+import { emptyStack, planStacks, type PlanOptions, type PruneScope } from './plan/planner';
 import { ApplyError, executePlan, remainingDifferences, type ProgressEvent } from './apply/apply';
 
 export interface DocknetOptions {
@@ -35,21 +35,24 @@ export class Docknet {
     return observeHost(this.engine, this.firewall, stacks);
   }
 
-  async plan(stacks: Stack[]): Promise<Plan> {
-    return planStacks(stacks, await this.observe(stacks));
+  async plan(stacks: Stack[], options: PlanOptions = {}): Promise<Plan> {
+    return planStacks(stacks, await this.observe(stacks), options);
   }
 
-  /** Converges the host to the stacks and verifies it; throws ApplyError when it could not. */
-  async apply(stacks: Stack[], plan?: Plan): Promise<ApplyResult> {
+  /**
+   * Converges the host to the stacks and verifies it; throws ApplyError when it could not.
+   * `options.prune` limits what is removed (a front-end converging one resource of a stack).
+   */
+  async apply(stacks: Stack[], options: PlanOptions & { plan?: Plan } = {}): Promise<ApplyResult> {
     const host = await this.observe(stacks);
-    const todo = plan ?? planStacks(stacks, host);
+    const todo = options.plan ?? planStacks(stacks, host, options);
     const ctx = { engine: this.engine, firewall: this.firewall, host, interfaces: new Map<string, string>() };
     const failures = await executePlan(todo, ctx, { concurrency: this.options.concurrency ?? 4, onProgress: this.options.onProgress });
     if (todo.actions.length > 0 || failures.length > 0) {
       this.options.onProgress?.({ type: 'verify' });
       let remaining: Plan | undefined;
       try {
-        remaining = await remainingDifferences(stacks, ctx);
+        remaining = await remainingDifferences(stacks, ctx, options);
       } catch (e) {
         if (failures.length === 0) throw e;
       }
@@ -58,8 +61,8 @@ export class Docknet {
     return { plan: todo, apiCalls: this.engine.callCount };
   }
 
-  /** Removes everything the named stacks own. */
-  async destroy(stackNames: string[]): Promise<ApplyResult> {
-    return this.apply(stackNames.map(emptyStack));
+  /** Removes everything the named stacks own, or only the objects in `prune` of one stack. */
+  async destroy(stackNames: string[], prune: PruneScope = 'all'): Promise<ApplyResult> {
+    return this.apply(stackNames.map(emptyStack), { prune });
   }
 }

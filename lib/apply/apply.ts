@@ -3,7 +3,7 @@
 import type { Stack } from '../model/types';
 import type { Plan } from '../plan/actions';
 import { observeHost } from '../plan/observe';
-import { planStacks } from '../plan/planner';
+import { planStacks, type PlanOptions } from '../plan/planner';
 import { actionTitle } from '../plan/render';
 import { runBounded } from './pool';
 import { stepsFor, type ApplyContext, type Step } from './steps';
@@ -62,6 +62,6 @@ export async function executePlan(plan: Plan, ctx: ApplyContext, options: ApplyO
 }
 
 /** Re-reads the host and plans again: a converged host leaves nothing to do. */
-export async function remainingDifferences(stacks: Stack[], ctx: Pick<ApplyContext, 'engine' | 'firewall'>): Promise<Plan> {
-  return planStacks(stacks, await observeHost(ctx.engine, ctx.firewall, stacks));
+export async function remainingDifferences(stacks: Stack[], ctx: Pick<ApplyContext, 'engine' | 'firewall'>, options: PlanOptions = {}): Promise<Plan> {
+  return planStacks(stacks, await observeHost(ctx.engine, ctx.firewall, stacks), options);
 }

@@ -21,6 +21,20 @@ function ownershipProblem(kind: string, name: string, labels: Record<string, str
   return `a ${kind} named "${name}" already exists and belongs to docknet stack "${owner}"`;
 }
 
+/**
+ * Which objects of a stack that are not in the desired state get removed: all of them (a whole stack
+ * is being converged), or only the named ones (a front-end manages one resource at a time).
+ */
+export type PruneScope = 'all' | { networks?: string[]; services?: string[]; routes?: string[] };
+
+export interface PlanOptions {
+  prune?: PruneScope;
+}
+
+function inScope(scope: PruneScope, kind: 'networks' | 'services' | 'routes', name: string): boolean {
+  return scope === 'all' || (scope[kind] ?? []).includes(name);
+}
+
 class StackPlanner {
   readonly actions: Action[] = [];
   /** Networks of this stack that are created or recreated: their endpoints and routes follow them. */
@@ -30,6 +44,7 @@ class StackPlanner {
     private readonly stack: Stack,
     private readonly host: ObservedHost,
     private readonly issues: IssueList,
+    private readonly prune: PruneScope,
   ) {}
 
   private add(action: Omit<NetworkAction, 'stack'> | Omit<ContainerAction, 'stack'> | Omit<EndpointAction, 'stack'> | Omit<RouteAction, 'stack'>): void {
@@ -43,7 +58,7 @@ class StackPlanner {
   planNetworks(): void {
     const wanted = new Set(this.stack.networks.map((n) => n.name));
     for (const seen of this.owned(this.host.networks.values())) {
-      if (!wanted.has(seen.name)) this.add({ kind: 'network', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`network ${seen.name} is no longer in the spec`] });
+      if (!wanted.has(seen.name) && inScope(this.prune, 'networks', seen.name)) this.add({ kind: 'network', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`network ${seen.name} is no longer in the spec`] });
     }
     for (const n of this.stack.networks) {
       const seen = this.host.networks.get(n.name);
@@ -100,7 +115,7 @@ class StackPlanner {
   planContainers(): void {
     const wanted = new Set(this.stack.containers.map((c) => c.name));
     for (const seen of this.owned(this.host.containers.values())) {
-      if (!wanted.has(seen.name)) this.add({ kind: 'container', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`container ${seen.name} is no longer in the spec`] });
+      if (!wanted.has(seen.name) && inScope(this.prune, 'services', seen.labels[LABEL.service] ?? seen.name)) this.add({ kind: 'container', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`container ${seen.name} is no longer in the spec`] });
     }
     for (const c of this.stack.containers) {
       const seen = this.host.containers.get(c.name);
@@ -142,9 +157,10 @@ class StackPlanner {
     }
     const wanted = new Set(this.stack.routes.map((r) => r.id));
     for (const [id, rules] of existing) {
-      if (!wanted.has(id)) this.add({ kind: 'route', op: 'remove', name: id, existingRules: rules, reasons: [`route ${id} is no longer in the spec`] });
+      if (!wanted.has(id) && inScope(this.prune, 'routes', id)) this.add({ kind: 'route', op: 'remove', name: id, existingRules: rules, reasons: [`route ${id} is no longer in the spec`] });
     }
     for (const route of this.stack.routes) {
+      if (!this.routeEndsExist(route)) continue;
       if (this.host.rules === undefined) {
         this.issues.add(route.source, [], 'the DOCKER-USER chain is missing: routes need iptables and a Docker engine that manages it (dockerd with iptables enabled)');
         continue;
@@ -153,6 +169,20 @@ class StackPlanner {
       const reason = this.routeChange(route, current);
       if (reason) this.add({ kind: 'route', op: current.length > 0 ? 'replace' : 'create', name: route.id, desired: route, existingRules: current, reasons: [reason] });
     }
+  }
+
+  /** Ends declared outside this stack (a front-end's single resource) must be bridges on the host. */
+  private routeEndsExist(route: RouteSpec): boolean {
+    let ok = true;
+    for (const end of [route.from, route.to]) {
+      if (this.stack.networks.some((n) => n.name === end)) continue;
+      const seen = this.host.networks.get(end);
+      const key = route.bidirectional ? 'between' : end === route.from ? 'from' : 'to';
+      if (!seen) this.issues.add(route.source, [key], `unknown network "${end}": it is neither in the spec nor on the host`);
+      else if (seen.info.Driver !== 'bridge') this.issues.add(route.source, [key], `network "${end}" has driver ${seen.info.Driver}; routes join bridge networks only`);
+      ok &&= seen?.info.Driver === 'bridge';
+    }
+    return ok;
   }
 
   private routeChange(route: RouteSpec, current: string[]): string | undefined {
@@ -213,11 +243,11 @@ function hostConflicts(stacks: Stack[], host: ObservedHost, actions: Action[], i
 }
 
 /** Plans the convergence of the given stacks. Throws SpecError on conflicts with the host. */
-export function planStacks(stacks: Stack[], host: ObservedHost): Plan {
+export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOptions = {}): Plan {
   const issues = new IssueList();
   const actions: Action[] = [];
   for (const stack of stacks) {
-    const planner = new StackPlanner(stack, host, issues);
+    const planner = new StackPlanner(stack, host, issues, options.prune ?? 'all');
     planner.planNetworks();
     planner.planContainers();
     planner.planRoutes();

@@ -8,7 +8,7 @@ import { specSchema, type SpecDoc } from '../model/schema';
 import type { SpecPath, Source, Stack } from '../model/types';
 import { normalizeContainer, normalizeNetwork, normalizeRoute } from '../model/normalize';
 import { IssueList, SpecError } from './errors';
-import { validateStacks } from './validate';
+import { validateStacks, type ValidateOptions } from './validate';
 
 const SPEC_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -131,13 +131,13 @@ function addFile(stacks: Map<string, Stack>, parsed: ParsedFile, issues: IssueLi
   });
 }
 
-function stacksOf(parsed: (ParsedFile | undefined)[], issues: IssueList): Stack[] {
+function stacksOf(parsed: (ParsedFile | undefined)[], issues: IssueList, options: ValidateOptions = {}): Stack[] {
   // Schema errors stop here: what follows would only guess at a document that does not parse.
   issues.throwIfAny();
   const stacks = new Map<string, Stack>();
   for (const p of parsed) if (p) addFile(stacks, p, issues);
   const result = [...stacks.values()];
-  validateStacks(result, issues);
+  validateStacks(result, issues, options);
   return result;
 }
 
@@ -148,7 +148,7 @@ export function loadSpecs(paths: string[]): Stack[] {
 }
 
 /** The same for documents built in memory (typed resources of a front-end). */
-export function loadDocuments(documents: SpecDocument[]): Stack[] {
+export function loadDocuments(documents: SpecDocument[], options: ValidateOptions = {}): Stack[] {
   const issues = new IssueList();
-  return stacksOf(documents.map((d) => checkSchema(d, issues)), issues);
+  return stacksOf(documents.map((d) => checkSchema(d, issues)), issues, options);
 }

@@ -64,15 +64,16 @@ function checkNetwork(net: NetworkSpec, issues: IssueList): void {
   }
 }
 
-function checkRoutes(stack: Stack, issues: IssueList): void {
+function checkRoutes(stack: Stack, issues: IssueList, options: ValidateOptions): void {
   const nets = new Map(stack.networks.map((n) => [n.name, n]));
   const seen = new Map<string, Source>();
   for (const route of stack.routes) {
     for (const end of [route.from, route.to]) {
       const key = route.bidirectional ? 'between' : end === route.from ? 'from' : 'to';
       const net = nets.get(end);
-      if (!net) issues.add(route.source, [key], `unknown network "${end}": declare it under networks in stack ${stack.name}`);
-      else if (net.driver !== 'bridge') issues.add(route.source, [key], `network "${end}" has driver ${net.driver}; routes join bridge networks only`);
+      if (!net) {
+        if (!options.partial) issues.add(route.source, [key], `unknown network "${end}": declare it under networks in stack ${stack.name}`);
+      } else if (net.driver !== 'bridge') issues.add(route.source, [key], `network "${end}" has driver ${net.driver}; routes join bridge networks only`);
     }
     if (route.from === route.to) issues.add(route.source, [], `a route joins two different networks; both ends are "${route.from}"`);
     route.allow.forEach((rule, i) => {
@@ -102,7 +103,7 @@ interface Taken {
   path: (string | number)[];
 }
 
-function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: Block }>, issues: IssueList): void {
+function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: Block }>, issues: IssueList, options: ValidateOptions): void {
   const nets = new Map(stack.networks.map((n) => [n.name, n]));
   const addresses = new Map<string, Taken>();
   const macs = new Map<string, Taken>();
@@ -118,7 +119,7 @@ function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: B
       const at = (...p: string[]) => ['networks', e.network, ...p];
       const net = nets.get(e.network);
       if (!net) {
-        issues.add(c.source, at(), `unknown network "${e.network}": declare it under networks in stack ${stack.name}`);
+        if (!options.partial) issues.add(c.source, at(), `unknown network "${e.network}": declare it under networks in stack ${stack.name}`);
         continue;
       }
       for (const family of ['ipv4', 'ipv6'] as const) {
@@ -179,7 +180,15 @@ function checkUnique<T extends { name: string; source: Source }>(items: T[], kin
 }
 
 /** Validates the desired state of all stacks together; throws SpecError listing every problem. */
-export function validateStacks(stacks: Stack[], issues = new IssueList()): void {
+export interface ValidateOptions {
+  /**
+   * The documents hold some resources of a stack, not all (a front-end validating one resource):
+   * networks they reference may be declared elsewhere, and are checked against the host at apply.
+   */
+  partial?: boolean;
+}
+
+export function validateStacks(stacks: Stack[], issues = new IssueList(), options: ValidateOptions = {}): void {
   const networks = stacks.flatMap((s) => s.networks);
   checkUnique(networks, 'network', issues);
   checkUnique(stacks.flatMap((s) => s.containers), 'container', issues);
@@ -198,8 +207,8 @@ export function validateStacks(stacks: Stack[], issues = new IssueList()): void 
     }
   }
   for (const stack of stacks) {
-    checkContainers(stack, subnets, issues);
-    checkRoutes(stack, issues);
+    checkContainers(stack, subnets, issues, options);
+    checkRoutes(stack, issues, options);
   }
   checkPorts(stacks, issues);
   issues.throwIfAny();
