@@ -1,16 +1,12 @@
 // What the Pulumi dynamic providers do, loaded at run time by the serialized providers (see
 // provider.ts) with require('docknet/dist/providers/pulumi/handlers'). Every call goes through the
-// core: one resource is a one-object spec document, converged with a prune scope of that object only.
-import type { ContainerDoc, NetworkDoc, RouteDoc, SpecDoc } from '../../lib/model/schema';
+// core's one-resource API (lib/resource.ts).
+import type { ContainerDoc, NetworkDoc, RouteDoc } from '../../lib/model/schema';
 import { BridgeNetwork, BridgeRoute, Container, IpvlanNetwork, MacvlanNetwork, OverlayNetwork, PluginNetwork } from '../../lib/model/resources';
-import type { Stack } from '../../lib/model/types';
-import { loadDocuments } from '../../lib/spec/load';
 import { SpecError } from '../../lib/spec/errors';
 import { Docknet } from '../../lib/docknet';
 import { stableJson } from '../../lib/plan/desired';
-import type { PruneScope } from '../../lib/plan/planner';
-import type { Action } from '../../lib/plan/actions';
-import { routeId } from '../../lib/model/normalize';
+import { adoptNetwork, applyResource, readResource, removeResource, resourceStack, type ResourceRef, type ResourceState } from '../../lib/resource';
 
 export type Kind = 'bridge' | 'macvlan' | 'ipvlan' | 'overlay' | 'plugin' | 'container' | 'route';
 
@@ -40,51 +36,29 @@ function section(kind: Kind): 'networks' | 'containers' | 'routes' {
   return kind === 'container' ? 'containers' : kind === 'route' ? 'routes' : 'networks';
 }
 
-/** The spec document holding this one resource, built by the core's own typed classes. */
-export function documentOf(inputs: Inputs): SpecDoc {
+/** The resource as the core sees it, built by the core's own typed classes. */
+export function refOf(inputs: Inputs): ResourceRef {
   const p = propsOf(inputs) as never;
-  const doc: SpecDoc = { version: 1, stack: inputs.stack };
+  const base = { name: inputs.name, stack: inputs.stack };
   switch (inputs.kind) {
-    case 'bridge':
-      doc.networks = { [inputs.name]: new BridgeNetwork(inputs.name, p).toDoc() };
-      break;
-    case 'macvlan':
-      doc.networks = { [inputs.name]: new MacvlanNetwork(inputs.name, p).toDoc() };
-      break;
-    case 'ipvlan':
-      doc.networks = { [inputs.name]: new IpvlanNetwork(inputs.name, p).toDoc() };
-      break;
-    case 'overlay':
-      doc.networks = { [inputs.name]: new OverlayNetwork(inputs.name, p).toDoc() };
-      break;
-    case 'plugin':
-      doc.networks = { [inputs.name]: new PluginNetwork(inputs.name, p).toDoc() };
-      break;
     case 'container':
-      doc.containers = { [inputs.name]: new Container(inputs.name, p).toDoc() };
-      break;
+      return { ...base, kind: 'container', doc: new Container(inputs.name, p).toDoc() };
     case 'route':
-      doc.routes = [new BridgeRoute(p).toDoc()];
-      break;
+      return { ...base, kind: 'route', doc: new BridgeRoute(p).toDoc() };
+    case 'bridge':
+      return { ...base, kind: 'network', doc: new BridgeNetwork(inputs.name, p).toDoc() };
+    case 'macvlan':
+      return { ...base, kind: 'network', doc: new MacvlanNetwork(inputs.name, p).toDoc() };
+    case 'ipvlan':
+      return { ...base, kind: 'network', doc: new IpvlanNetwork(inputs.name, p).toDoc() };
+    case 'overlay':
+      return { ...base, kind: 'network', doc: new OverlayNetwork(inputs.name, p).toDoc() };
+    case 'plugin':
+      return { ...base, kind: 'network', doc: new PluginNetwork(inputs.name, p).toDoc() };
   }
-  return doc;
 }
 
-function stackOf(inputs: Inputs): Stack {
-  return loadDocuments([{ file: `pulumi:${inputs.kind}:${inputs.name}`, doc: documentOf(inputs) }], { partial: true })[0];
-}
-
-function idOfRoute(inputs: Inputs): string {
-  const r = documentOf(inputs).routes![0] as RouteDoc;
-  return r.between ? routeId(r.between[0], r.between[1], true) : routeId(r.from ?? '', r.to ?? '', false);
-}
-
-/** Only this resource's objects may be removed when it is converged or deleted. */
-function scopeOf(inputs: Inputs): PruneScope {
-  if (inputs.kind === 'container') return { services: [inputs.name] };
-  if (inputs.kind === 'route') return { routes: [idOfRoute(inputs)] };
-  return { networks: [inputs.name] };
-}
+const origin = (inputs: Inputs) => `pulumi:${inputs.kind}:${inputs.name}`;
 
 export interface CheckFailure {
   property: string;
@@ -94,7 +68,7 @@ export interface CheckFailure {
 /** Validation through the core; failures carry the property path inside the resource. */
 export function check(news: Inputs): CheckFailure[] {
   try {
-    stackOf(news);
+    resourceStack(refOf(news), origin(news));
     return [];
   } catch (e) {
     if (!(e instanceof SpecError)) throw e;
@@ -145,44 +119,21 @@ function docknet(inputs: Inputs, dockerHost?: string): Docknet {
   return new Docknet({ dockerHost: inputs.dockerHost ?? dockerHost });
 }
 
-/** What users chain on: ids, the bridge interface, subnets, addresses. */
-async function outputsOf(dn: Docknet, inputs: Inputs, stack: Stack): Promise<{ id: string; outs: Record<string, unknown> }> {
-  const host = await dn.observe([stack]);
-  if (inputs.kind === 'route') return { id: `${inputs.stack}:${idOfRoute(inputs)}`, outs: { routeId: idOfRoute(inputs) } };
-  if (inputs.kind === 'container') {
-    const containers = stack.containers.map((c) => host.containers.get(c.name)).filter((c) => c !== undefined);
-    const first = containers[0];
-    const addresses = first ? Object.fromEntries([...first.endpoints].map(([net, e]) => [net, e.ipv4])) : {};
-    return { id: first?.id ?? '', outs: { containerIds: containers.map((c) => c.id), addresses } };
-  }
-  const seen = host.networks.get(inputs.name);
-  if (!seen) throw new Error(`network ${inputs.name} is not on the host after apply`);
-  const subnet = ((seen.info.IPAM?.Config ?? []) as { Subnet?: string }[]).map((c) => c.Subnet).find((s) => s && !s.includes(':')) ?? '';
-  return { id: seen.id, outs: { networkId: seen.id, bridgeInterface: seen.bridgeInterface ?? '', subnet } };
-}
-
-/** Adoption: the network exists and matches the props; docknet reads it and will never remove it. */
-async function adopt(dn: Docknet, inputs: Inputs, stack: Stack): Promise<{ id: string; outs: Record<string, unknown> }> {
-  const host = await dn.observe([stack]);
-  const seen = host.networks.get(inputs.name);
-  if (!seen) throw new Error(`adopt: network ${inputs.name} does not exist on the host`);
-  const { networkDifferences } = await import('../../lib/plan/differences');
-  const differences = networkDifferences(stack.networks[0], { ...seen.info, Labels: { ...(seen.info.Labels ?? {}), ...stack.networks[0].labels } });
-  if (differences.length > 0) throw new Error(`adopt: network ${inputs.name} differs from the props: ${differences.join('; ')}`);
-  const { outs } = await outputsOf(dn, inputs, stack);
-  return { id: seen.id, outs: { ...outs, adopted: true } };
+function outputs(state: ResourceState): Record<string, unknown> {
+  const { id: _id, ...rest } = state;
+  void _id;
+  return rest;
 }
 
 export async function create(inputs: Inputs, dockerHost?: string): Promise<{ id: string; outs: Record<string, unknown> }> {
   const dn = docknet(inputs, dockerHost);
-  const stack = stackOf(inputs);
-  if (inputs.adopt && section(inputs.kind) === 'networks') {
-    const { id, outs } = await adopt(dn, inputs, stack);
-    return { id, outs: { ...inputs, ...outs } };
+  const ref = refOf(inputs);
+  if (inputs.adopt && ref.kind === 'network') {
+    const state = await adoptNetwork(dn, ref, origin(inputs));
+    return { id: state.id, outs: { ...inputs, ...outputs(state), adopted: true } };
   }
-  await dn.apply([stack], { prune: scopeOf(inputs) });
-  const { id, outs } = await outputsOf(dn, inputs, stack);
-  return { id, outs: { ...inputs, ...outs } };
+  const state = await applyResource(dn, ref, origin(inputs));
+  return { id: state.id, outs: { ...inputs, ...outputs(state) } };
 }
 
 export async function update(olds: Inputs, news: Inputs, dockerHost?: string): Promise<{ outs: Record<string, unknown> }> {
@@ -194,17 +145,14 @@ export async function update(olds: Inputs, news: Inputs, dockerHost?: string): P
 /** The host's real state: gone (empty id), or the props with the drift found. */
 export async function read(id: string, props: Inputs, dockerHost?: string): Promise<{ id: string; props: Record<string, unknown> }> {
   const dn = docknet(props, dockerHost);
-  const stack = stackOf(props);
+  const ref = refOf(props);
   if (props.adopted) {
-    const host = await dn.observe([stack]);
+    const host = await dn.observe([resourceStack(ref, origin(props))]);
     return host.networks.has(props.name) ? { id, props } : { id: '', props: {} };
   }
-  const plan = await dn.plan([stack], { prune: scopeOf(props) });
-  const mine = (a: Action) => a.op === 'create' && (a.kind === 'network' || a.kind === 'route' || a.kind === 'container');
-  const creates = plan.actions.filter(mine).length;
-  const total = props.kind === 'container' ? stack.containers.length : 1;
-  if (creates >= total) return { id: '', props: {} };
-  const drift = plan.actions.map((a) => `${a.op} ${a.kind} ${a.name}: ${a.reasons.join('; ')}`);
+  const reading = await readResource(dn, ref, origin(props));
+  if (!reading.exists) return { id: '', props: {} };
+  const drift = reading.drift.map((a) => `${a.op} ${a.kind} ${a.name}: ${a.reasons.join('; ')}`);
   const { drift: _previous, ...rest } = props;
   void _previous;
   return { id, props: drift.length > 0 ? { ...rest, drift } : rest };
@@ -212,7 +160,7 @@ export async function read(id: string, props: Inputs, dockerHost?: string): Prom
 
 export async function remove(props: Inputs, dockerHost?: string): Promise<void> {
   if (props.adopted) return; // docknet never removes what it does not own
-  await docknet(props, dockerHost).destroy([props.stack], scopeOf(props));
+  await removeResource(docknet(props, dockerHost), refOf(props));
 }
 
-export type { NetworkDoc, ContainerDoc };
+export type { NetworkDoc, ContainerDoc, RouteDoc };
