@@ -131,6 +131,19 @@ Examples:
       if (drift.length > 0) throw new Exit(EXIT.drift);
     });
 
+  const terraform = cmd.command('terraform').description('the Terraform provider');
+  terraform
+    .command('install')
+    .description('install the provider into a local filesystem mirror and write a Terraform CLI configuration')
+    .option('--dir <dir>', 'where to put the mirror and the CLI configuration', `${process.env.HOME ?? '.'}/.docknet/terraform`)
+    .addHelpText('after', '\nThen: export TF_CLI_CONFIG_FILE=<printed path>; in a configuration,\n  terraform { required_providers { docknet = { source = "local/docknet" } } }\nand terraform init works without a registry.')
+    .action(async (opts: { dir: string }) => {
+      const { installProvider } = await import('../providers/terraform/install');
+      const i = installProvider(opts.dir);
+      process.stderr.write(`installed local/docknet ${i.version} into ${i.mirror}\n`);
+      process.stdout.write(`export TF_CLI_CONFIG_FILE=${i.cliConfig}\n`);
+    });
+
   return cmd;
 }
 

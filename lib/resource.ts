@@ -26,6 +26,8 @@ export interface ResourceState {
   containerIds?: string[];
   addresses?: Record<string, string>;
   routeId?: string;
+  /** Networks: the network as it is on the host, written as a spec document. */
+  network?: NetworkDoc;
 }
 
 export function specDocOfResource(ref: ResourceRef): SpecDoc {
@@ -67,7 +69,7 @@ export async function resourceState(dn: Docknet, ref: ResourceRef, stack: Stack)
   }
   const seen = host.networks.get(ref.name);
   if (!seen) throw new Error(`network ${ref.name} is not on the host`);
-  return { id: seen.id, networkId: seen.id, bridgeInterface: seen.bridgeInterface ?? '', subnet: ipv4Subnet(seen.info) };
+  return { id: seen.id, networkId: seen.id, bridgeInterface: seen.bridgeInterface ?? '', subnet: ipv4Subnet(seen.info), network: networkDocFromHost(seen.info) };
 }
 
 /** Creates or updates the resource's objects, and only them. */

@@ -1,0 +1,47 @@
+// `docknet terraform install`: puts the provider into a local filesystem mirror and writes a CLI
+// configuration that points Terraform at it, so `terraform init` works with no registry.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const PROVIDER_SOURCE = 'local/docknet';
+
+export interface Installation {
+  mirror: string;
+  executable: string;
+  cliConfig: string;
+  version: string;
+}
+
+function platform(): string {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  return `${process.platform}_${arch}`;
+}
+
+export function installProvider(dir = join(homedir(), '.docknet', 'terraform')): Installation {
+  const root = resolve(__dirname, '..', '..', '..');
+  const version: string = require(join(root, 'package.json')).version;
+  const mirror = resolve(dir, 'mirror');
+  const folder = join(mirror, 'registry.terraform.io', 'local', 'docknet', version, platform());
+  mkdirSync(folder, { recursive: true });
+  const executable = join(folder, `terraform-provider-docknet_v${version}`);
+  // exec: a signal from Terraform must reach node itself.
+  writeFileSync(executable, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'dist', 'providers', 'terraform', 'main.js')}" "$@"\n`);
+  chmodSync(executable, 0o755);
+  const cliConfig = resolve(dir, 'terraformrc');
+  writeFileSync(
+    cliConfig,
+    `# Written by docknet terraform install: docknet's provider comes from a local mirror.
+provider_installation {
+  filesystem_mirror {
+    path    = "${mirror}"
+    include = ["registry.terraform.io/local/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/local/*"]
+  }
+}
+`,
+  );
+  return { mirror, executable, cliConfig, version };
+}

@@ -1,0 +1,185 @@
+// Terraform values ↔ the core's one-resource API: building the spec document from a resource's
+// attributes, planning (what replaces, what is unknown until apply), and the state after apply/read.
+import type { ContainerDoc, NetworkDoc, RouteDoc } from '../../lib/model/schema';
+import type { ResourceReading, ResourceRef, ResourceState } from '../../lib/resource';
+import type { SpecIssue } from '../../lib/spec/errors';
+import { stableJson } from '../../lib/plan/desired';
+import { UNKNOWN, type ObjectValue, type Value } from './cty';
+import { RESOURCES, type Block } from './schema';
+
+export type ResourceType = 'docknet_network' | 'docknet_container' | 'docknet_route';
+
+const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** snake_case attributes → the spec's camelCase fields, nulls and unknowns dropped. Maps keep their keys. */
+function toDoc(v: Value, mapKeys = false): unknown {
+  if (v === null || v === UNKNOWN) return undefined;
+  if (Array.isArray(v)) return v.map((x) => toDoc(x));
+  if (typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const d = toDoc(x, MAP_ATTRIBUTES.has(k));
+      if (d !== undefined) out[mapKeys ? k : camel(k)] = d;
+    }
+    return out;
+  }
+  return v;
+}
+
+/** Attributes whose value is a map: their keys are data, not field names. */
+const MAP_ATTRIBUTES = new Set(['labels', 'options', 'env', 'aux_addresses']);
+const META = ['id', 'name', 'stack', 'bridge_interface', 'adopted', 'container_ids', 'addresses', 'route_id'];
+
+function withoutMeta(v: ObjectValue): ObjectValue {
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !META.includes(k)));
+}
+
+export function stackOf(v: ObjectValue, providerStack: string): string {
+  return typeof v.stack === 'string' ? v.stack : providerStack;
+}
+
+/** The core's view of a Terraform resource value. */
+export function refOf(type: ResourceType, v: ObjectValue, providerStack: string): ResourceRef {
+  const stack = stackOf(v, providerStack);
+  const name = typeof v.name === 'string' ? v.name : '';
+  if (type === 'docknet_network') return { kind: 'network', name, stack, doc: toDoc(withoutMeta(v)) as NetworkDoc };
+  if (type === 'docknet_route') return { kind: 'route', name: 'route', stack, doc: toDoc(withoutMeta(v)) as RouteDoc };
+  const { network, ...rest } = withoutMeta(v);
+  const doc = toDoc(rest) as ContainerDoc;
+  const endpoints = (Array.isArray(network) ? network : []) as ObjectValue[];
+  if (endpoints.length > 0) {
+    doc.networks = Object.fromEntries(endpoints.map((e) => {
+      const { name: net, ...settings } = e;
+      return [String(net), (toDoc(settings) ?? {}) as object];
+    }));
+  }
+  return { kind: 'container', name, stack, doc };
+}
+
+/** A core validation issue as a Terraform attribute path (snake_case, block indexes). */
+export function attributePath(type: ResourceType, v: ObjectValue, issue: SpecIssue): (string | number)[] {
+  const rest = issue.path.slice(2);
+  if (type === 'docknet_container' && rest[0] === 'networks') {
+    const endpoints = (Array.isArray(v.network) ? v.network : []) as ObjectValue[];
+    const index = endpoints.findIndex((e) => e.name === rest[1]);
+    return ['network', Math.max(index, 0), ...rest.slice(2).map((p) => (typeof p === 'string' ? snake(p) : p))];
+  }
+  return rest.map((p) => (typeof p === 'string' && !/[.\s]/.test(p) ? snake(p) : p));
+}
+
+const same = (a: Value | undefined, b: Value | undefined) => stableJson(a ?? null) === stableJson(b ?? null);
+
+function unknownComputed(block: Block, v: ObjectValue): ObjectValue {
+  const out: ObjectValue = { ...v };
+  for (const [name, a] of Object.entries(block.attributes)) if (a.computed && (out[name] === null || out[name] === undefined)) out[name] = UNKNOWN;
+  for (const [name, b] of Object.entries(block.blocks ?? {})) {
+    const x = out[name];
+    if (b.nesting === 'single' && x && x !== UNKNOWN && typeof x === 'object' && !Array.isArray(x)) out[name] = unknownComputed(b.block, x);
+  }
+  return out;
+}
+
+/** The MAC a container was created with (set only at creation, so a change replaces it). */
+function macs(v: ObjectValue): string {
+  return stableJson(((Array.isArray(v.network) ? v.network : []) as ObjectValue[]).filter((e) => e.mac != null).map((e) => [e.name, e.mac]));
+}
+
+export interface PlannedChange {
+  planned: ObjectValue | null;
+  requiresReplace: string[];
+}
+
+/** Plans a resource: config values as they are, computed ones unknown where apply decides them. */
+export function planChange(type: ResourceType, prior: ObjectValue | null, proposed: ObjectValue | null): PlannedChange {
+  if (proposed === null) return { planned: null, requiresReplace: [] };
+  const block = RESOURCES[type];
+  if (prior === null) return { planned: { ...unknownComputed(block, proposed), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: [] };
+  const replace: string[] = [];
+  for (const [name, a] of Object.entries(block.attributes)) if (a.replace && !same(prior[name], proposed[name])) replace.push(name);
+  for (const [name, b] of Object.entries(block.blocks ?? {})) if (b.replace && !same(prior[name], proposed[name])) replace.push(name);
+  if (type === 'docknet_container' && macs(prior) !== macs(proposed)) replace.push('network');
+  const changed = Object.keys(proposed).some((k) => !same(prior[k], proposed[k]));
+  if (replace.length > 0) return { planned: { ...unknownComputed(block, stripComputed(block, proposed)), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: replace };
+  if (changed && type === 'docknet_container') return { planned: { ...proposed, addresses: UNKNOWN, container_ids: UNKNOWN }, requiresReplace: [] };
+  return { planned: proposed, requiresReplace: [] };
+}
+
+/** Purely computed attributes (not settable) reset to null, so a replacement recomputes them. */
+function stripComputed(block: Block, v: ObjectValue): ObjectValue {
+  const out: ObjectValue = { ...v };
+  for (const [name, a] of Object.entries(block.attributes)) if (a.computed && !a.optional) out[name] = null;
+  return out;
+}
+
+function fill(target: Value, actual: unknown): Value {
+  if (target === UNKNOWN) return actual === undefined ? null : (actual as Value);
+  return target;
+}
+
+/** The state after apply: planned values with the unknowns filled from the host. */
+export function appliedState(type: ResourceType, planned: ObjectValue, state: ResourceState): ObjectValue {
+  const out: ObjectValue = { ...planned, id: state.id };
+  if (type === 'docknet_container') {
+    out.container_ids = state.containerIds ?? [];
+    out.addresses = state.addresses ?? {};
+    return out;
+  }
+  if (type === 'docknet_route') {
+    out.route_id = state.routeId ?? null;
+    return out;
+  }
+  const net = state.network ?? {};
+  out.bridge_interface = state.bridgeInterface || null;
+  out.adopted = planned.adopted === UNKNOWN ? false : planned.adopted ?? false;
+  out.driver = fill(out.driver, net.driver ?? 'bridge');
+  out.internal = fill(out.internal, net.internal ?? false);
+  out.attachable = fill(out.attachable, net.attachable ?? false);
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const b = out[family];
+    if (!b || b === UNKNOWN || typeof b !== 'object' || Array.isArray(b)) continue;
+    const seen = net[family];
+    out[family] = { ...b, gateway: fill(b.gateway, seen?.gateway?.split('/')[0]), ip_range: fill(b.ip_range, seen?.ipRange) };
+  }
+  return out;
+}
+
+/**
+ * The state after a refresh: null when the objects are gone or drifted beyond an in-place repair (the
+ * next plan then converges them); for containers, endpoints detached by hand are dropped from the
+ * state, so the plan shows them being attached again.
+ */
+export function refreshedState(type: ResourceType, current: ObjectValue, reading: ResourceReading): ObjectValue | null {
+  if (!reading.exists) return null;
+  if (reading.drift.length === 0) return current;
+  if (type !== 'docknet_container') return null;
+  const detached = new Set(reading.drift.filter((a) => a.kind === 'endpoint' && a.op === 'connect').map((a) => (a.kind === 'endpoint' ? a.network : '')));
+  const others = reading.drift.filter((a) => a.kind !== 'endpoint');
+  if (others.length > 0) return null;
+  const endpoints = (Array.isArray(current.network) ? current.network : []) as ObjectValue[];
+  return { ...current, network: endpoints.filter((e) => !detached.has(String(e.name))) };
+}
+
+/** An existing network as Terraform state (import): adopted, never changed or removed by docknet. */
+export function importedNetwork(name: string, id: string, doc: NetworkDoc, bridgeInterface: string | undefined): ObjectValue {
+  const snakeObject = (o: object | undefined): Value => (o ? Object.fromEntries(Object.entries(o).map(([k, x]) => [snake(k), x as Value])) : null);
+  const ipam = (i: NetworkDoc['ipv4']) => (i ? { subnet: i.subnet ?? null, ip_range: i.ipRange ?? null, gateway: i.gateway ?? null, aux_addresses: i.auxAddresses ?? null } : null);
+  return {
+    id,
+    name,
+    driver: doc.driver ?? 'bridge',
+    internal: doc.internal ?? false,
+    attachable: doc.attachable ?? false,
+    labels: doc.labels ?? null,
+    options: doc.options ?? null,
+    stack: null,
+    bridge_interface: bridgeInterface ?? null,
+    adopted: true,
+    ipv4: ipam(doc.ipv4),
+    ipv6: ipam(doc.ipv6),
+    bridge: snakeObject(doc.bridge),
+    macvlan: snakeObject(doc.macvlan),
+    ipvlan: snakeObject(doc.ipvlan),
+    overlay: snakeObject(doc.overlay),
+  };
+}
