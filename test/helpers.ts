@@ -14,9 +14,9 @@ export interface Result {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<Result> {
+export function run(cmd: string, args: string[], timeoutMs = 120_000, env?: NodeJS.ProcessEnv): Promise<Result> {
   return new Promise((done) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       done({ code, stdout: String(stdout), stderr: String(stderr) });
     });

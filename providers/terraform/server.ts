@@ -59,6 +59,17 @@ function forValidation(type: ResourceType, v: ObjectValue): ObjectValue {
   return out;
 }
 
+/** Whether the value at a path (or on the way to it) is not known yet: nothing to say about it now. */
+function unknownAt(v: Value, path: (string | number)[]): boolean {
+  let cur: Value | undefined = v;
+  for (const step of path) {
+    if (cur === UNKNOWN) return true;
+    if (cur === null || cur === undefined || typeof cur !== 'object') return false;
+    cur = (cur as Record<string | number, Value>)[step];
+  }
+  return cur === UNKNOWN;
+}
+
 async function validate(type: ResourceType, v: ObjectValue): Promise<Diagnostic[]> {
   const { refOf, attributePath } = await resources();
   const { resourceStack } = await core();
@@ -69,7 +80,10 @@ async function validate(type: ResourceType, v: ObjectValue): Promise<Diagnostic[
     return [];
   } catch (e) {
     if (!(e instanceof SpecError)) return [error('invalid configuration', e)];
-    return e.issues.map((i) => ({ severity: 'ERROR', summary: i.message, detail: `docknet spec path: ${formatPath(i.path)}`, attribute: pathSteps(attributePath(type, checked, i)) }));
+    return e.issues
+      .map((i) => ({ issue: i, path: attributePath(type, checked, i) }))
+      .filter(({ path }) => !unknownAt(checked, path))
+      .map(({ issue, path }) => ({ severity: 'ERROR', summary: issue.message, detail: `docknet spec path: ${formatPath(issue.path)}`, attribute: pathSteps(path) }));
   }
 }
 
