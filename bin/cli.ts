@@ -141,7 +141,7 @@ Examples:
       const { installProvider } = await import('../providers/terraform/install');
       const i = installProvider(opts.dir);
       process.stderr.write(`installed local/docknet ${i.version} into ${i.mirror}\n`);
-      process.stdout.write(`export TF_CLI_CONFIG_FILE=${i.cliConfig}\n`);
+      process.stdout.write(`export TF_CLI_CONFIG_FILE=${i.cliConfig}\nexport TERRAFORM_BINARY_NAME=${i.terraformWrapper}  # for cdktf\n`);
     });
 
   return cmd;

@@ -1,5 +1,6 @@
 // Test helpers: run the real command line, the real docker CLI and the real firewall.
 import { execFile, execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,4 +66,31 @@ export async function cleanup(...specs: string[]): Promise<void> {
 
 export function expectOk(r: Result): void {
   if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+}
+
+/** Opens a TCP connection, sends an HTTP GET and returns what came back, or "error <code>". */
+export function httpGet(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 3000 });
+    let data = '';
+    socket.on('connect', () => socket.write(`GET /index.html HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
+    socket.on('data', (d) => (data += d));
+    socket.on('end', () => resolve(data));
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve('error ETIMEDOUT');
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+  });
+}
+
+/** HTTP GET until the answer holds `expected` (a server may need a moment after start), bounded. */
+export async function httpGetEventually(host: string, port: number, expected: string): Promise<string> {
+  let last = '';
+  for (let i = 0; i < 20; i++) {
+    last = await httpGet(host, port);
+    if (last.includes(expected)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return last;
 }

@@ -1,14 +1,42 @@
 // Typed resources: the classes the Pulumi and CDKTF front-ends expose under the same names. Each one
 // is a piece of a spec document, so a stack built from them goes through exactly the same schema,
 // normalization and validation as a YAML file.
-import type { BridgeOptionsDoc, ContainerDoc, IpamDoc, NetworkDoc, RouteDoc, SpecDoc } from './schema';
+import type { ContainerDoc, NetworkDoc, RouteDoc, SpecDoc } from './schema';
+
+/** Address management of one IP family. */
+export interface IpamProps {
+  /** The network in CIDR form, e.g. 172.25.0.0/16. Docker picks one when absent. */
+  subnet?: string;
+  /** The part of the subnet Docker allocates container addresses from, e.g. 172.25.100.0/24. */
+  ipRange?: string;
+  /** The gateway address inside the subnet; Docker picks one when absent. */
+  gateway?: string;
+  /** Addresses inside the subnet that Docker must not hand out, by name. */
+  auxAddresses?: Record<string, string>;
+}
+
+/** Typed options of the bridge driver. */
+export interface BridgeOptionsProps {
+  /** Host bridge interface name (com.docker.network.bridge.name), at most 15 bytes. */
+  name?: string;
+  /** Inter-container connectivity (com.docker.network.bridge.enable_icc). Default true. */
+  icc?: boolean;
+  /** Masquerade outgoing traffic (com.docker.network.bridge.enable_ip_masquerade). Default true. */
+  masquerade?: boolean;
+  /** Default host address for publishes (com.docker.network.bridge.host_binding_ipv4). */
+  hostBindingIpv4?: string;
+  /** MTU of the bridge (com.docker.network.driver.mtu). */
+  mtu?: number;
+  /** Prefix of the interface names inside containers (com.docker.network.container_iface_prefix). */
+  ifacePrefix?: string;
+}
 
 /** Settings every network kind shares. */
 export interface NetworkCommonProps {
   /** IPv4 address management: subnet, ipRange, gateway, auxAddresses. Docker picks a subnet when absent. */
-  ipv4?: IpamDoc;
+  ipv4?: IpamProps;
   /** IPv6 address management; present ⇒ IPv6 is enabled on the network. */
-  ipv6?: IpamDoc;
+  ipv6?: IpamProps;
   /** No route to the outside world. Default false. */
   internal?: boolean;
   /** Extra Docker labels on the network. */
@@ -17,7 +45,7 @@ export interface NetworkCommonProps {
 
 export interface BridgeNetworkProps extends NetworkCommonProps {
   /** Typed bridge options: host interface name, icc, masquerade, hostBindingIpv4, mtu, ifacePrefix. */
-  bridge?: BridgeOptionsDoc;
+  bridge?: BridgeOptionsProps;
 }
 
 export interface SegmentProps extends NetworkCommonProps {
@@ -125,13 +153,72 @@ export class PluginNetwork extends NetworkResource {
   }
 }
 
-/** A container and its endpoints and port publishes (see the spec format for every field). */
-export type ContainerProps = ContainerDoc;
+/** How a container is attached to one network. */
+export interface EndpointProps {
+  /** Static IPv4 address in the network (needs the network's ipv4.subnet). */
+  ipv4?: string;
+  /** Static IPv6 address in the network. */
+  ipv6?: string;
+  /** Extra DNS names of the container on this network. */
+  aliases?: string[];
+  /** MAC address on this network; set when the container is created (one network per container). */
+  mac?: string;
+}
+
+/** A port publish: a host port (or range) forwarded to a container port. */
+export interface PortPublish {
+  /** Host address to bind, IPv4 or IPv6; default all. */
+  hostIp?: string;
+  /** Host port, or a range "8000-8010" Docker picks from; default: Docker picks. */
+  hostPort?: number | string;
+  /** Container port or range. */
+  containerPort: number | string;
+  /** tcp (default), udp or sctp. */
+  protocol?: 'tcp' | 'udp' | 'sctp';
+}
+
+/** Container health check. */
+export interface HealthcheckProps {
+  /** e.g. ["CMD-SHELL", "true"] or ["CMD", "prog", "arg"]. */
+  test: string[];
+  /** Time between checks, e.g. 5s. */
+  interval?: string;
+  /** Time a check may take, e.g. 2s. */
+  timeout?: string;
+  /** Failures in a row before unhealthy. */
+  retries?: number;
+  /** Grace period after start, e.g. 5s. */
+  startPeriod?: string;
+}
+
+/** A container, its endpoints and its port publishes. */
+export interface ContainerProps {
+  /** Image reference, e.g. busybox:latest. A change replaces the container. */
+  image: string;
+  /** Command and arguments. */
+  command?: string[];
+  /** Environment variables. */
+  env?: Record<string, string | number | boolean>;
+  /** N > 1 ⇒ containers name-1 … name-N. Changes in place. */
+  replicas?: number;
+  /** Networks to attach: a list of names, or a map name → endpoint settings. Attach/detach in place. */
+  networks?: string[] | Record<string, EndpointProps | null>;
+  /** host | none — exclusive with networks and publish. */
+  networkMode?: 'host' | 'none';
+  /** Port publishes: "[hostIp:]hostPort:containerPort[/proto]" or PortPublish objects. */
+  publish?: (string | PortPublish)[];
+  /** Health check. */
+  healthcheck?: HealthcheckProps;
+  /** Restart policy; default no. Changes in place. */
+  restart?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  /** Extra Docker labels. */
+  labels?: Record<string, string>;
+}
 
 export class Container {
   constructor(readonly name: string, readonly props: ContainerProps) {}
   toDoc(): ContainerDoc {
-    return this.props;
+    return this.props as ContainerDoc;
   }
 }
 

@@ -1,6 +1,6 @@
 // `docknet terraform install`: puts the provider into a local filesystem mirror and writes a CLI
 // configuration that points Terraform at it, so `terraform init` works with no registry.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -10,7 +10,18 @@ export interface Installation {
   mirror: string;
   executable: string;
   cliConfig: string;
+  /** A terraform wrapper for cdktf (TERRAFORM_BINARY_NAME), see below. */
+  terraformWrapper: string;
   version: string;
+}
+
+/** The terraform on PATH, resolved now, so the wrapper never finds itself. */
+function realTerraform(): string {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const candidate = join(dir, 'terraform');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return '/usr/local/bin/terraform';
 }
 
 function platform(): string {
@@ -43,5 +54,20 @@ provider_installation {
 }
 `,
   );
-  return { mirror, executable, cliConfig, version };
+  // cdktf runs `terraform providers lock` when a stack has no lock file, and that command ignores the
+  // CLI configuration and asks the registry. The wrapper points it at the mirror instead.
+  const terraformWrapper = resolve(dir, 'terraform');
+  writeFileSync(
+    terraformWrapper,
+    `#!/bin/sh
+# Written by docknet terraform install: for cdktf (TERRAFORM_BINARY_NAME).
+export TF_CLI_CONFIG_FILE="\${TF_CLI_CONFIG_FILE:-${cliConfig}}"
+for arg in "$@"; do
+  if [ "$arg" = "lock" ]; then exec "${realTerraform()}" "$@" -fs-mirror="${mirror}"; fi
+done
+exec "${realTerraform()}" "$@"
+`,
+  );
+  chmodSync(terraformWrapper, 0o755);
+  return { mirror, executable, cliConfig, terraformWrapper, version };
 }

@@ -6,29 +6,15 @@ import type { SpecIssue } from '../../lib/spec/errors';
 import { stableJson } from '../../lib/plan/desired';
 import { UNKNOWN, type ObjectValue, type Value } from './cty';
 import { RESOURCES, type Block } from './schema';
+import { camel, renameKeys, snake } from './attributes';
 
 export type ResourceType = 'docknet_network' | 'docknet_container' | 'docknet_route';
 
-const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** snake_case attributes → the spec's camelCase fields, nulls and unknowns dropped. Maps keep their keys. */
-function toDoc(v: Value, mapKeys = false): unknown {
-  if (v === null || v === UNKNOWN) return undefined;
-  if (Array.isArray(v)) return v.map((x) => toDoc(x));
-  if (typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      const d = toDoc(x, MAP_ATTRIBUTES.has(k));
-      if (d !== undefined) out[mapKeys ? k : camel(k)] = d;
-    }
-    return out;
-  }
-  return v;
+/** Terraform values → spec documents: nulls and unknowns dropped, names camelCase. */
+function toDoc(v: Value): unknown {
+  return renameKeys(v, camel, (x) => x === UNKNOWN);
 }
 
-/** Attributes whose value is a map: their keys are data, not field names. */
-const MAP_ATTRIBUTES = new Set(['labels', 'options', 'env', 'aux_addresses']);
 const META = ['id', 'name', 'stack', 'bridge_interface', 'adopted', 'container_ids', 'addresses', 'route_id'];
 
 function withoutMeta(v: ObjectValue): ObjectValue {

@@ -2,30 +2,8 @@
 // and proven by traffic; in-place updates; drift made by hand repaired; import; diagnostics; destroy.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
-import { containerId, docker, exec, expectOk, firewallRules, ping, run, ttlOf } from '../helpers';
+import { containerId, docker, exec, expectOk, firewallRules, httpGetEventually, ping, run, ttlOf } from '../helpers';
 import { installProvider, terraform, workspace } from './terraform';
-
-function httpGet(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port, timeout: 3000 });
-    let data = '';
-    s.on('connect', () => s.write('GET /index.html HTTP/1.0\r\n\r\n'));
-    s.on('data', (d) => (data += d));
-    s.on('end', () => resolve(data));
-    s.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
-    s.on('timeout', () => { s.destroy(); resolve('error timeout'); });
-  });
-}
-
-async function eventuallyGet(port: number, expected: string): Promise<string> {
-  let last = '';
-  for (let i = 0; i < 20 && !last.includes(expected); i++) {
-    last = await httpGet(port);
-    if (!last.includes(expected)) await new Promise((r) => setTimeout(r, 250));
-  }
-  return last;
-}
 
 describe('terraform apply of the seed lab (plain HCL)', () => {
   let cli: string;
@@ -62,7 +40,7 @@ describe('terraform apply of the seed lab (plain HCL)', () => {
   test('apply converges the engine: the route gives ttl=63, the publish answers, ICC off isolates', async () => {
     expectOk(await tf('apply', '-auto-approve', '-input=false'));
     expect(ttlOf(await ping('tf-client', '10.121.2.10'))).toBe(63);
-    expect(await eventuallyGet(18280, 'hello from tf-web')).toContain('hello from tf-web');
+    expect(await httpGetEventually('127.0.0.1', 18280, 'hello from tf-web')).toContain('hello from tf-web');
     const loner2 = (await docker('inspect', '-f', '{{(index .NetworkSettings.Networks "tf-isolated").IPAddress}}', 'tf-loner-2')).stdout.trim();
     expect((await ping('tf-loner-1', loner2)).code).not.toBe(0);
   });

@@ -9,9 +9,17 @@ export const TERRAFORM = process.env.TERRAFORM_BINARY ?? '/usr/local/bin/terrafo
 
 /** Installs the provider the way the README says, into a fresh folder; returns the CLI config path. */
 export function installProvider(): string {
+  return installation().cliConfig;
+}
+
+/** The variables `docknet terraform install` tells a user to export. */
+export function installation(): { cliConfig: string; terraformWrapper: string } {
   const dir = mkdtempSync(join(tmpdir(), 'docknet-tf-install-'));
   const out = execFileSync(DOCKNET, ['terraform', 'install', '--dir', dir]).toString();
-  return /export TF_CLI_CONFIG_FILE=(.+)/.exec(out)![1].trim();
+  return {
+    cliConfig: /export TF_CLI_CONFIG_FILE=(\S+)/.exec(out)![1],
+    terraformWrapper: /export TERRAFORM_BINARY_NAME=(\S+)/.exec(out)![1],
+  };
 }
 
 export function terraformEnv(cliConfig: string): NodeJS.ProcessEnv {
