@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-engine.sh
 node dist/bench/core.js
+node dist/bench/terraform.js

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { decodeValue, encodeValue, UNKNOWN, type ObjectValue, type Value } from './cty';
 import { DATA_SOURCES, NETWORK_DATA, PROVIDER, protoBlock, RESOURCES } from './schema';
+import { loadRoot, serviceDefinition } from './descriptors';
 import type { ResourceType } from './resources';
 
 export const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
@@ -233,17 +233,6 @@ const providerService = {
   StopProvider: handler(async () => ({ Error: '' })),
 };
 
-function loadProto(file: string): grpc.GrpcObject {
-  const definition = protoLoader.loadSync(join(__dirname, '..', '..', '..', 'providers', 'terraform', file), {
-    keepCase: true,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  return grpc.loadPackageDefinition(definition);
-}
-
 /** A self-signed certificate for localhost, made at start with the openssl CLI (fast, EC P-256). */
 function selfSignedCertificate(): { cert: Buffer; key: Buffer; der: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'docknet-tf-'));
@@ -269,11 +258,10 @@ export async function serve(): Promise<void> {
     process.exit(1);
   }
   process.on('SIGINT', () => undefined); // Terraform sends StopProvider instead
-  const tfplugin6 = loadProto('tfplugin6.proto').tfplugin6 as grpc.GrpcObject;
-  const controller = loadProto('grpc_controller.proto').plugin as grpc.GrpcObject;
+  const root = loadRoot();
   const server = new grpc.Server();
-  server.addService((tfplugin6.Provider as grpc.ServiceClientConstructor).service, providerService as never);
-  server.addService((controller.GRPCController as grpc.ServiceClientConstructor).service, {
+  server.addService(serviceDefinition(root, 'tfplugin6.Provider'), providerService as never);
+  server.addService(serviceDefinition(root, 'plugin.GRPCController'), {
     Shutdown: (_call: Call, callback: Callback) => {
       callback(null, {});
       setImmediate(() => server.tryShutdown(() => process.exit(0)));
