@@ -64,6 +64,29 @@ async function converge(paths: string[], opts: { yes?: boolean }, destroy: boole
   process.stdout.write(`${destroy ? 'destroyed' : 'applied'} ${plan.actions.length} changes in ${seconds}s (${result.apiCalls} Docker API calls); verified: the host matches the spec\n`);
 }
 
+/** Prints what a running reconciler reports, for a person (or as JSON). */
+async function watchStatus(url: string, json: boolean): Promise<void> {
+  const res = await fetch(`${url.replace(/\/$/, '')}/status`);
+  if (!res.ok) throw new Error(`${url}/status: HTTP ${res.status}`);
+  const s = (await res.json()) as import('../reconciler/reconciler').ReconcilerStatus;
+  if (json) {
+    process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `source          ${s.source}${s.suspended ? '   (SUSPENDED)' : ''}`,
+    `applied commit  ${s.lastAppliedCommit ?? '(none yet)'}${s.lastAppliedAt ? ` at ${s.lastAppliedAt}` : ''}`,
+    `last attempted  ${s.lastAttemptedCommit ?? '(none yet)'}`,
+    `engine          ${s.engine}`,
+    `queue           ${s.queue.running ? 'reconciling' : 'idle'}${s.queue.pending.length ? `, pending: ${s.queue.pending.join(', ')}` : ''}`,
+  ];
+  if (s.lastError) lines.push(`last error      ${s.lastError.commit?.slice(0, 12) ?? ''} ${s.lastError.message.split('\n').join('\n                ')}`);
+  for (const st of s.stacks) lines.push(`stack ${st.name.padEnd(18)} ${st.state}${st.driftRepairs ? `, ${st.driftRepairs} drift repairs` : ''}${st.backoff ? `, held back ${st.backoff.seconds}s (${st.backoff.reason})` : ''}${st.lastError ? `: ${st.lastError}` : ''}`);
+  for (const r of s.driftRepairs.slice(0, 5)) lines.push(`repaired ${r.at} ${r.stack}: ${r.found.join('; ')}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (s.lastError) throw new Exit(EXIT.drift);
+}
+
 export function program(): Command {
   const cmd = new Command('docknet')
     .description('Docker host networking as code: declare networks, endpoints, publishes and routes; converge the host to them.')
@@ -113,10 +136,13 @@ Examples:
     .action((paths: string[], opts: { yes?: boolean }) => converge(paths, opts, true));
 
   cmd.command('status')
-    .description('report drift between specs and host: missing, changed, extra (exit 0 in sync, 2 drift)')
-    .argument('<path...>', 'spec files or folders')
+    .description('report drift between specs and host: missing, changed, extra (exit 0 in sync, 2 drift); or, with --watch-url, what a running `docknet watch` is doing')
+    .argument('[path...]', 'spec files or folders')
     .addOption(new Option('--json', 'machine-readable output'))
-    .action(async (paths: string[], opts: { json?: boolean }) => {
+    .option('--watch-url <url>', 'ask a running reconciler instead, e.g. http://127.0.0.1:9479')
+    .action(async (paths: string[], opts: { json?: boolean; watchUrl?: string }) => {
+      if (opts.watchUrl) return watchStatus(opts.watchUrl, Boolean(opts.json));
+      if (paths.length === 0) throw new Error('give spec paths, or --watch-url URL');
       const plan = await docknet().plan(loadSpecs(paths));
       const drift = plan.actions.map((a) => ({
         stack: a.stack,
@@ -130,6 +156,58 @@ Examples:
       else for (const d of drift) process.stdout.write(`${d.state.padEnd(8)} ${d.stack}/${d.kind} ${d.name}: ${d.reasons.join('; ')}\n`);
       if (drift.length > 0) throw new Exit(EXIT.drift);
     });
+
+  cmd.command('watch')
+    .description('the GitOps reconciler: converge this host to the specs in a git repository (or a folder), and keep it there')
+    .option('--repo <url>', 'git repository: a path, file://, or any URL git can fetch')
+    .option('--dir <dir>', 'a plain folder of specs, watched live (no git)')
+    .option('--branch <branch>', 'branch to follow', 'main')
+    .option('--path <dir>', 'folder of specs inside the repository', '')
+    .option('--interval <duration>', 'poll the repository this often (the fallback when no hook or webhook reaches us)', '30s')
+    .option('--resync <duration>', 're-check the host (firewall rules have no events) this often', '10s')
+    .option('--listen <host:port>', 'HTTP endpoint: /healthz, /status, /metrics, /notify, /webhook, /suspend, /resume', '127.0.0.1:9479')
+    .option('--webhook-secret-file <file>', 'shared secret for X-Hub-Signature-256 webhooks (GitHub, Gitea, Forgejo)')
+    .option('--require-signed-commits', 'apply only commits signed by a key in --allowed-signers')
+    .option('--allowed-signers <file>', 'SSH allowed-signers file, or PGP public keys (armored)')
+    .option('--state-dir <dir>', 'where the reconciler keeps its mirror, checkouts and state (default ~/.docknet/watch/<id>)')
+    .addHelpText('after', `
+Triggers: a push (install the hook: docknet hook install BARE_REPO), a signed webhook
+(POST /webhook), polling at --interval, Docker events for what docknet owns, and a resync at
+--resync. Bad commits change nothing and show in /status. Logs are JSON lines on stdout.
+SIGTERM lets the current step finish, then exits.`)
+    .action(async (opts) => {
+      const { watch } = await import('../reconciler/watch');
+      await watch(opts);
+      process.exit(0);
+    });
+
+  const hook = cmd.command('hook').description('git hooks that notify a running reconciler');
+  hook.command('install')
+    .description('write a post-receive hook into a bare repository: every push notifies the reconciler at once')
+    .argument('<bare-repo>', 'path of the bare repository')
+    .option('--url <url>', 'the reconciler', 'http://127.0.0.1:9479')
+    .action(async (bare: string, opts: { url: string }) => {
+      const { installHook } = await import('../reconciler/hook');
+      process.stdout.write(`installed ${installHook(bare, opts.url)}\n`);
+    });
+  hook.command('notify')
+    .description('tell the reconciler that commits arrived (what the hook runs); never fails a push')
+    .option('--url <url>', 'the reconciler', 'http://127.0.0.1:9479')
+    .action(async (opts: { url: string }) => {
+      const { notify } = await import('../reconciler/hook');
+      await notify(opts.url);
+    });
+
+  for (const [verb, text] of [['suspend', 'pause reconciliation without stopping the reconciler'], ['resume', 'restart reconciliation']] as const) {
+    cmd.command(verb)
+      .description(text)
+      .option('--watch-url <url>', 'the reconciler', 'http://127.0.0.1:9479')
+      .action(async (opts: { watchUrl: string }) => {
+        const res = await fetch(`${opts.watchUrl}/${verb}`, { method: 'POST' });
+        if (!res.ok) throw new Error(`${opts.watchUrl}/${verb}: HTTP ${res.status}`);
+        process.stdout.write(`${verb === 'suspend' ? 'suspended' : 'resumed'}\n`);
+      });
+  }
 
   const terraform = cmd.command('terraform').description('the Terraform provider');
   terraform

@@ -17,6 +17,8 @@ export type ProgressEvent =
 export interface ApplyOptions {
   concurrency: number;
   onProgress?: (e: ProgressEvent) => void;
+  /** Aborting lets the running phase finish, then stops before the next one. */
+  signal?: AbortSignal;
 }
 
 export class ApplyError extends Error {
@@ -57,6 +59,10 @@ export async function executePlan(plan: Plan, ctx: ApplyContext, options: ApplyO
     });
     failures.push(...failed.map((f) => ({ label: f.item.label, error: message(f.error) })));
     if (failures.length > 0) break;
+    if (options.signal?.aborted && phase !== phases[phases.length - 1]) {
+      failures.push({ label: 'apply', error: 'interrupted before the next phase (shutting down); the next run converges the rest' });
+      break;
+    }
   }
   return failures;
 }

@@ -30,6 +30,13 @@ export function engineIsLocal(host = process.env.DOCKER_HOST): boolean {
 }
 
 export type NetworkInfo = Docker.NetworkInspectInfo;
+
+/** One event of Docker's event stream (the fields docknet reads). */
+export interface EngineEvent {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+}
 export type ContainerInfo = Docker.ContainerInfo;
 export type ContainerDetail = Docker.ContainerInspectInfo;
 
@@ -118,6 +125,33 @@ export class Engine {
 
   async disconnect(network: string, container: string): Promise<void> {
     await this.call(`disconnect ${container} from ${network}`, () => this.docker.getNetwork(network).disconnect({ Container: container, Force: true }));
+  }
+
+  /** Docker's event stream, one parsed event per callback; resolves when the stream ends or fails. */
+  async events(onEvent: (e: EngineEvent) => void, signal?: AbortSignal): Promise<void> {
+    const stream = (await this.call('events', () => this.docker.getEvents({ filters: { type: ['container', 'network'] } }))) as NodeJS.ReadableStream & { destroy(): void };
+    signal?.addEventListener('abort', () => stream.destroy());
+    let buffer = '';
+    await new Promise<void>((resolve) => {
+      stream.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (line) {
+            try {
+              onEvent(JSON.parse(line) as EngineEvent);
+            } catch {
+              // a torn line: nothing to act on
+            }
+          }
+        }
+      });
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
   }
 
   async pullImage(image: string): Promise<void> {
