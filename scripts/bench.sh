@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-engine.sh
 node dist/bench/core.js
 node dist/bench/terraform.js
+node dist/bench/watch.js

@@ -11,6 +11,8 @@ command -v iptables >/dev/null || need+=(iptables)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v ip >/dev/null || need+=(iproute2)
 command -v git >/dev/null || need+=(git)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "docknet: installing ${need[*]} (Debian packages)" >&2
   export DEBIAN_FRONTEND=noninteractive
