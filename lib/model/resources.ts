@@ -89,6 +89,11 @@ function common(p: NetworkCommonProps): NetworkDoc {
   return doc;
 }
 
+/** The parent/vlan/mode section of a macvlan or ipvlan network. */
+function segment<M extends string>({ parent, vlan, mode }: SegmentProps & { mode?: M }): { parent: string; vlan?: number; mode?: M } {
+  return { parent, ...(vlan !== undefined ? { vlan } : {}), ...(mode ? { mode } : {}) };
+}
+
 /** Anything that is a network of a stack. */
 export abstract class NetworkResource {
   constructor(readonly name: string) {}
@@ -111,8 +116,7 @@ export class MacvlanNetwork extends NetworkResource {
     super(name);
   }
   toDoc(): NetworkDoc {
-    const { parent, vlan, mode } = this.props;
-    return { ...common(this.props), driver: 'macvlan', macvlan: { parent, ...(vlan !== undefined ? { vlan } : {}), ...(mode ? { mode } : {}) } };
+    return { ...common(this.props), driver: 'macvlan', macvlan: segment(this.props) };
   }
 }
 
@@ -122,8 +126,7 @@ export class IpvlanNetwork extends NetworkResource {
     super(name);
   }
   toDoc(): NetworkDoc {
-    const { parent, vlan, mode } = this.props;
-    return { ...common(this.props), driver: 'ipvlan', ipvlan: { parent, ...(vlan !== undefined ? { vlan } : {}), ...(mode ? { mode } : {}) } };
+    return { ...common(this.props), driver: 'ipvlan', ipvlan: segment(this.props) };
   }
 }
 
