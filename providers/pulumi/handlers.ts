@@ -119,9 +119,9 @@ function docknet(inputs: Inputs, dockerHost?: string): Docknet {
   return new Docknet({ dockerHost: inputs.dockerHost ?? dockerHost });
 }
 
+/** What a resource exposes: ids, interfaces, addresses (the host's view of a network stays inside). */
 function outputs(state: ResourceState): Record<string, unknown> {
-  const { id: _id, ...rest } = state;
-  void _id;
+  const { id: _id, network: _network, ...rest } = state;
   return rest;
 }
 
@@ -154,7 +154,6 @@ export async function read(id: string, props: Inputs, dockerHost?: string): Prom
   if (!reading.exists) return { id: '', props: {} };
   const drift = reading.drift.map((a) => `${a.op} ${a.kind} ${a.name}: ${a.reasons.join('; ')}`);
   const { drift: _previous, ...rest } = props;
-  void _previous;
   return { id, props: drift.length > 0 ? { ...rest, drift } : rest };
 }
 
