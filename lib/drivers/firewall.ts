@@ -23,11 +23,6 @@ export function splitRule(line: string): string[] {
   return out;
 }
 
-/** Quotes arguments the way `iptables -S` does, so that desired and observed rules compare as text. */
-export function joinRule(args: string[]): string {
-  return args.map((a) => (/^[\w.:,/!-]+$/.test(a) && !a.startsWith(COMMENT_PREFIX) ? a : `"${a}"`)).join(' ');
-}
-
 export function ruleComment(stack: string, route: string): string {
   return `${COMMENT_PREFIX}${stack}:${route}`;
 }

@@ -1,7 +1,7 @@
 // Typed resources: the classes the Pulumi and CDKTF front-ends expose under the same names. Each one
 // is a piece of a spec document, so a stack built from them goes through exactly the same schema,
 // normalization and validation as a YAML file.
-import type { ContainerDoc, NetworkDoc, RouteDoc, SpecDoc } from './schema';
+import type { ContainerDoc, NetworkDoc, RouteDoc } from './schema';
 
 /** Address management of one IP family. */
 export interface IpamProps {
@@ -253,15 +253,3 @@ export class BridgeRoute {
   }
 }
 
-export type Resource = NetworkResource | Container | BridgeRoute;
-
-/** A spec document holding the given resources, as if written in YAML. */
-export function specDocOf(stack: string, resources: Resource[]): SpecDoc {
-  const doc: SpecDoc = { version: 1, stack, networks: {}, containers: {}, routes: [] };
-  for (const r of resources) {
-    if (r instanceof NetworkResource) doc.networks![r.name] = r.toDoc();
-    else if (r instanceof Container) doc.containers![r.name] = r.toDoc();
-    else doc.routes!.push(r.toDoc());
-  }
-  return doc;
-}

@@ -52,7 +52,3 @@ export interface Plan {
   stacks: string[];
   actions: Action[];
 }
-
-export function isEmpty(plan: Plan): boolean {
-  return plan.actions.length === 0;
-}

@@ -7,9 +7,6 @@ import type { Kind } from './handlers';
 
 type Handlers = typeof import('./handlers');
 
-/** The module path the provider host resolves from the project's node_modules. */
-export const HANDLERS_MODULE = 'docknet/dist/providers/pulumi/handlers';
-
 interface DocknetProvider extends pulumi.dynamic.ResourceProvider {
   kind: Kind;
   dockerHost?: string;

@@ -4,8 +4,6 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const PROVIDER_SOURCE = 'local/docknet';
-
 export interface Installation {
   mirror: string;
   executable: string;
