@@ -55,19 +55,21 @@ export async function watch(options: WatchOptions): Promise<void> {
   const reconciler = new Reconciler({ source, docknet, stateDir, logger, metrics });
   const webhookSecret = options.webhookSecretFile ? readFileSync(options.webhookSecretFile, 'utf8').trim() : undefined;
   const server = reconcilerServer({ reconciler, metrics, logger, webhookSecret });
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(port, host, ok));
-  logger.info({ event: 'started', source: source.describe(), listen: `${host}:${port}`, stateDir, interval: options.interval, resync: options.resync }, 'docknet watch started');
 
   const timers: NodeJS.Timeout[] = [];
   let stopWatching: (() => Promise<void>) | undefined;
   if (options.dir) {
     const { watch: chokidar } = await import('chokidar');
     const watcher = chokidar(resolve(options.dir), { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 } });
+    // Ready before anyone is told we run: an edit made before the first scan would be missed.
+    await new Promise<void>((ok) => watcher.once('ready', ok));
     watcher.on('all', () => reconciler.trigger('change'));
     stopWatching = () => watcher.close();
   } else {
     timers.push(setInterval(() => reconciler.trigger('poll'), intervalMs));
   }
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(port, host, ok));
+  logger.info({ event: 'started', source: source.describe(), listen: `${host}:${port}`, stateDir, interval: options.interval, resync: options.resync }, 'docknet watch started');
   // Firewall rules have no events: re-check everything on an interval (level-triggered resync).
   timers.push(setInterval(() => reconciler.trigger('resync'), resyncMs));
 

@@ -26,7 +26,7 @@ describe('docknet watch', () => {
   writeFileSync(secretFile, `${SECRET}\n`);
   const args = ['--repo', repo.bare, '--path', 'specs', '--state-dir', stateDir, '--interval', '1h', '--resync', '2s', '--webhook-secret-file', secretFile];
   let watcher = new Watcher(args, 19481);
-  const cleanupSpecs = [tempSpec('edge.yaml', 'version: 1\n'), tempSpec('other.yaml', 'version: 1\n'), tempSpec('crash.yaml', 'version: 1\n')];
+  const cleanupSpecs = ['edge', 'other', 'crash', 'flap'].map((name) => tempSpec(`${name}.yaml`, 'version: 1\n'));
 
   beforeAll(async () => {
     for (const s of cleanupSpecs) await docknet('destroy', s, '--yes');
@@ -110,6 +110,27 @@ describe('docknet watch', () => {
     expectOk(await run(join(__dirname, '..', '..', '..', 'bin', 'docknet'), ['resume', '--watch-url', watcher.url]));
     await watcher.converged(commit);
     expect(await exists('container', 'gw-late')).toBe(true);
+  });
+
+  test('a container that keeps dying is held back with backoff, not retried in a tight loop', async () => {
+    const commit = repo.push({ 'flap.yaml': 'version: 1\ncontainers:\n  gw-flap:\n    image: docknet/busybox:latest\n    command: [sh, -c, "exit 1"]\n' }, 'a crashing container');
+    const s = await waitFor(async () => {
+      const st = await watcher.status();
+      const flap = st.stacks.find((x) => x.name === 'flap');
+      return st.lastAttemptedCommit === commit && flap?.backoff ? flap : undefined;
+    }, 20_000, 'the flapping stack to be held back');
+    // Whether verification caught the exit (apply failed) or the die events did (flapping), it backs off.
+    expect(s.backoff!.reason).toMatch(/^(apply failed|flapping: \d+ repairs within 60s)$/);
+    expect(s.backoff!.seconds).toBeGreaterThanOrEqual(2);
+    const count = async () => {
+      const text = await (await fetch(`${watcher.url}/metrics`)).text();
+      return Number(/docknet_drift_repairs_total\{stack="flap"\} (\d+)/.exec(text)?.[1] ?? 0) + Number(/docknet_reconciles_total\{result="failed"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await count();
+    await new Promise((r) => setTimeout(r, 4000));
+    // With a 2s resync and backoff doubling from 2s, a handful at most; a tight loop would make hundreds.
+    expect((await count()) - before).toBeLessThanOrEqual(4);
+    await watcher.converged(repo.push({ 'flap.yaml': null }, 'drop the crashing container'));
   });
 
   test('removing a stack from the repository removes what it owned, and only that', async () => {
