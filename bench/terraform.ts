@@ -1,9 +1,10 @@
 // npm run bench (Terraform part): the provider's start-up time (Terraform starts it three times per
 // plan) and a no-change `terraform plan` of the seed lab, each beside plain CLI work in the same run.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { selfSignedCertificate } from '../providers/terraform/server';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DOCKNET = join(ROOT, 'bin', 'docknet');
@@ -39,8 +40,8 @@ async function main(): Promise<void> {
   const out = execFileSync(DOCKNET, ['terraform', 'install', '--dir', dir]).toString();
   const cliConfig = /export TF_CLI_CONFIG_FILE=(\S+)/.exec(out)![1];
   const executable = execFileSync('sh', ['-c', `ls ${dir}/mirror/registry.terraform.io/local/docknet/*/*/terraform-provider-docknet_*`]).toString().trim();
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'client.key'), '-out', join(dir, 'client.pem')], { stdio: 'ignore' });
-  const clientCert = readFileSync(join(dir, 'client.pem'), 'utf8');
+  // Terraform's side of the handshake: any certificate will do as the client's.
+  const clientCert = selfSignedCertificate().cert.toString('utf8');
 
   const starts: number[] = [];
   for (let i = 0; i < RUNS; i++) starts.push(await providerStart(executable, clientCert));

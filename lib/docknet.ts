@@ -44,8 +44,8 @@ export class Docknet {
    * `options.prune` limits what is removed (a front-end converging one resource of a stack).
    */
   async apply(stacks: Stack[], options: PlanOptions & { plan?: Plan; signal?: AbortSignal } = {}): Promise<ApplyResult> {
-    const host = await this.observe(stacks);
-    const todo = options.plan ?? planStacks(stacks, host, options);
+    const todo = options.plan ?? planStacks(stacks, await this.observe(stacks), options);
+    const host = todo.observed;
     const ctx = { engine: this.engine, firewall: this.firewall, host, interfaces: new Map<string, string>() };
     const failures = await executePlan(todo, ctx, { concurrency: this.options.concurrency ?? 4, onProgress: this.options.onProgress, signal: options.signal });
     if (todo.actions.length > 0 || failures.length > 0) {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import type { Docknet } from '../lib/docknet';
-import { loadSpecs } from '../lib/spec/load';
+import { isSpecFile, loadSpecs } from '../lib/spec/load';
 import { SpecError, formatPath } from '../lib/spec/errors';
 import type { Stack } from '../lib/model/types';
 import type { EngineEvent } from '../lib/drivers/docker';
@@ -327,5 +327,5 @@ export class Reconciler {
 }
 
 function hasSpecs(dir: string): boolean {
-  return readdirSync(dir).some((f) => /\.(ya?ml|json)$/.test(f));
+  return readdirSync(dir).some(isSpecFile);
 }

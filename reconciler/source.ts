@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isSpecFile } from '../lib/spec/load';
 
 const run = promisify(execFile);
 
@@ -137,7 +138,7 @@ export class DirSource implements SpecSource {
     if (existsSync(this.dir)) {
       for (const f of readdirSync(this.dir).sort()) {
         const p = join(this.dir, f);
-        if (/\.(ya?ml|json)$/.test(f) && statSync(p).isFile()) hash.update(f).update(readFileSync(p));
+        if (isSpecFile(f) && statSync(p).isFile()) hash.update(f).update(readFileSync(p));
       }
     }
     return { id: `dir:${hash.digest('hex').slice(0, 12)}`, root: this.dir, specDir: this.dir };

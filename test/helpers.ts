@@ -1,6 +1,7 @@
 // Test helpers: run the real command line, the real docker CLI and the real firewall.
 import { execFile, execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
+import { splitRule } from '../lib/drivers/firewall';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,6 +58,13 @@ export function containerId(name: string): string {
 
 export function firewallRules(): string {
   return execFileSync('iptables', ['-w', '-S', 'DOCKER-USER']).toString();
+}
+
+/** Deletes, by hand as an operator would, the first DOCKER-USER rule of a docknet stack. */
+export async function deleteStackRule(stack: string): Promise<void> {
+  const line = firewallRules().split('\n').find((l) => l.includes(`docknet:${stack}:`));
+  if (!line) throw new Error(`no DOCKER-USER rule of stack ${stack}`);
+  expectOk(await run('iptables', ['-w', '-D', ...splitRule(line.replace(/^-A /, ''))]));
 }
 
 /** Makes sure every object of a stack is gone, whatever a failed test left. */

@@ -1,5 +1,6 @@
 // A plan is a list of actions, each explaining itself. Front-ends render or execute these.
 import type { ContainerSpec, EndpointSpec, NetworkSpec, RouteSpec } from '../model/types';
+import type { ObservedHost } from './observe';
 
 export type Op = 'create' | 'replace' | 'update' | 'remove' | 'connect' | 'disconnect' | 'start';
 
@@ -51,4 +52,6 @@ export type Action = NetworkAction | ContainerAction | EndpointAction | RouteAct
 export interface Plan {
   stacks: string[];
   actions: Action[];
+  /** The host the plan was made from: applying the plan works from it instead of reading it again. */
+  observed: ObservedHost;
 }

@@ -255,7 +255,7 @@ export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOpt
   }
   hostConflicts(stacks, host, actions, issues);
   issues.throwIfAny();
-  return { stacks: stacks.map((s) => s.name), actions };
+  return { stacks: stacks.map((s) => s.name), actions, observed: host };
 }
 
 /** A stack with nothing in it: planning it removes everything the stack owns. */

@@ -21,7 +21,7 @@ const COLOR: Record<Action['op'], string> = {
   start: '\x1b[36m',
 };
 
-export function summarize(plan: Plan): string {
+export function summarize(plan: Pick<Plan, 'actions'>): string {
   if (plan.actions.length === 0) return 'no changes';
   const counts = new Map<string, number>();
   for (const a of plan.actions) counts.set(a.op, (counts.get(a.op) ?? 0) + 1);
@@ -38,7 +38,7 @@ export function renderPlan(plan: Plan, color = false): string {
   const lines: string[] = [];
   for (const stack of plan.stacks) {
     const actions = plan.actions.filter((a) => a.stack === stack);
-    lines.push(`stack ${stack}: ${actions.length === 0 ? 'no changes' : summarize({ stacks: [stack], actions })}`);
+    lines.push(`stack ${stack}: ${actions.length === 0 ? 'no changes' : summarize({ actions })}`);
     for (const a of actions) {
       const symbol = SYMBOL[a.op].padStart(3);
       const head = `${symbol} ${a.kind} ${a.name}${a.op === 'connect' || a.op === 'disconnect' || a.op === 'start' || a.op === 'update' ? ` (${a.op})` : a.op === 'replace' ? ' (replace)' : ''}`;

@@ -12,6 +12,11 @@ import { validateStacks, type ValidateOptions } from './validate';
 
 const SPEC_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
+/** Whether a file name is a spec file (what a folder of specs is made of). */
+export function isSpecFile(name: string): boolean {
+  return SPEC_EXTENSIONS.has(extname(name));
+}
+
 /** Files named on the command line, with folders expanded to their spec files (sorted, not recursive). */
 export function specFiles(paths: string[]): string[] {
   const out: string[] = [];
@@ -24,7 +29,7 @@ export function specFiles(paths: string[]): string[] {
     }
     if (st.isDirectory()) {
       const found = readdirSync(p)
-        .filter((f) => SPEC_EXTENSIONS.has(extname(f)))
+        .filter(isSpecFile)
         .sort()
         .map((f) => join(p, f));
       if (found.length === 0) throw new SpecError([{ file: p, path: [], message: 'folder holds no *.yaml, *.yml or *.json spec' }]);

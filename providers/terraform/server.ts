@@ -234,7 +234,7 @@ const providerService = {
 };
 
 /** A self-signed certificate for localhost, made at start with the openssl CLI (fast, EC P-256). */
-function selfSignedCertificate(): { cert: Buffer; key: Buffer; der: Buffer } {
+export function selfSignedCertificate(): { cert: Buffer; key: Buffer; der: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'docknet-tf-'));
   try {
     execFileSync('openssl', [

@@ -1,7 +1,7 @@
 // Seed scenario: two bridges, no route — ping fails; add the route — ttl=63; remove it — fails again.
 // Plus: rules restored when deleted by hand, untouched by another stack's apply, one-way filters.
 import { readFileSync } from 'node:fs';
-import { cleanup, docknet, expectOk, firewallRules, ping, run, stack, tempSpec, ttlOf } from '../helpers';
+import { cleanup, deleteStackRule, docknet, expectOk, firewallRules, ping, stack, tempSpec, ttlOf } from '../helpers';
 
 const WITH_ROUTE = stack('two-bridges.yaml');
 const text = readFileSync(WITH_ROUTE, 'utf8');
@@ -28,9 +28,7 @@ describe('routing between two bridges', () => {
   });
 
   test('a rule deleted by hand shows as drift and the next apply restores it', async () => {
-    const rule = firewallRules().split('\n').find((l) => l.includes('docknet:two-bridges:'))!;
-    const args = rule.replace(/^-A /, '').match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
-    expectOk(await run('iptables', ['-w', '-D', ...args]));
+    await deleteStackRule('two-bridges');
     expect((await ping('route-left', '10.104.2.10')).code).not.toBe(0);
     const status = await docknet('status', WITH_ROUTE);
     expect(status.code).toBe(2);

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, docknet, firewallRules, ping, run, tempSpec, ttlOf, expectOk } from '../helpers';
+import { deleteStackRule, docker, docknet, ping, run, tempSpec, ttlOf, expectOk } from '../helpers';
 import { SpecRepo, Watcher, waitFor } from './helpers';
 
 const net = (name: string, subnet: string) => `  ${name}:\n    ipv4: { subnet: ${subnet} }\n`;
@@ -79,8 +79,7 @@ describe('docknet watch', () => {
   });
 
   test('a route rule deleted by hand is restored', async () => {
-    const rule = firewallRules().split('\n').find((l) => l.includes('docknet:edge:'))!;
-    expectOk(await run('iptables', ['-w', '-D', ...rule.replace(/^-A /, '').match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''))]));
+    await deleteStackRule('edge');
     await waitFor(async () => (ttlOf(await ping('gw-one', '10.161.2.10')) === 63 ? true : undefined), 15_000, 'the route to come back');
   });
 
