@@ -37,14 +37,4 @@ fi
 echo "docknet: building (tsc)" >&2
 npm run --silent build
 
-if ! docker image inspect docknet/busybox:latest >/dev/null 2>&1; then
-  echo "docknet: building the local image docknet/busybox:latest from /bin/busybox" >&2
-  root=$(mktemp -d)
-  mkdir -p "$root/bin" "$root/tmp" "$root/etc"
-  cp /bin/busybox "$root/bin/busybox"
-  for tool in sh ping ping6 ip nc httpd wget sleep cat echo ls hostname nslookup ifconfig true; do
-    ln -s busybox "$root/bin/$tool"
-  done
-  tar -C "$root" -c . | docker import -c 'CMD ["sh"]' - docknet/busybox:latest >/dev/null
-  rm -rf "$root"
-fi
+bash scripts/test-image.sh
