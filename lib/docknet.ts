@@ -46,7 +46,7 @@ export class Docknet {
   async apply(stacks: Stack[], options: PlanOptions & { plan?: Plan; signal?: AbortSignal } = {}): Promise<ApplyResult> {
     const todo = options.plan ?? planStacks(stacks, await this.observe(stacks), options);
     const host = todo.observed;
-    const ctx = { engine: this.engine, firewall: this.firewall, host, interfaces: new Map<string, string>() };
+    const ctx = { engine: this.engine, firewall: this.firewall, host, created: new Map() };
     const failures = await executePlan(todo, ctx, { concurrency: this.options.concurrency ?? 4, onProgress: this.options.onProgress, signal: options.signal });
     if (todo.actions.length > 0 || failures.length > 0) {
       this.options.onProgress?.({ type: 'verify' });

@@ -3,20 +3,20 @@
 // then routes). Steps inside one phase are independent and run in parallel.
 import type { Engine } from '../drivers/docker';
 import { EngineError } from '../drivers/docker';
-import type { Firewall } from '../drivers/firewall';
+import { ruleKey, type Firewall } from '../drivers/firewall';
 import { featureInError, isMissingKernelFeature, kernelFeature } from '../drivers/links';
 import type { NetworkSpec } from '../model/types';
 import type { Action } from '../plan/actions';
 import { containerCreateRequest, endpointRequest, networkCreateRequest, primaryEndpoint } from '../plan/desired';
-import { bridgeInterfaceOf, type ObservedHost } from '../plan/observe';
-import { routeRules } from '../plan/route-rules';
+import { bridgeInterfaceOf, routeEndOf, subnetsOf, type ObservedHost } from '../plan/observe';
+import { routeRules, type RouteEnd } from '../plan/route-rules';
 
 export interface ApplyContext {
   engine: Engine;
   firewall: Firewall;
   host: ObservedHost;
-  /** Bridge interfaces of networks created during this apply. */
-  interfaces: Map<string, string>;
+  /** Bridge networks created during this apply, as route ends. */
+  created: Map<string, RouteEnd>;
 }
 
 export interface Step {
@@ -41,8 +41,12 @@ async function createNetwork(ctx: ApplyContext, stack: string, n: NetworkSpec): 
   const request = networkCreateRequest(stack, n);
   try {
     const id = await ctx.engine.createNetwork(request);
-    const iface = bridgeInterfaceOf({ Id: id, Driver: n.driver, Options: n.options });
-    if (iface) ctx.interfaces.set(n.name, iface);
+    const bridge = bridgeInterfaceOf({ Id: id, Driver: n.driver, Options: n.options });
+    if (!bridge) return;
+    // Routes need the subnets; ask Docker only for those it picked itself.
+    const picked = !n.ipv4?.subnet || (n.ipv6 !== undefined && !n.ipv6.subnet);
+    const subnets = picked ? subnetsOf(await ctx.engine.inspectNetwork(id)) : { ipv4: n.ipv4?.subnet, ...(n.ipv6 ? { ipv6: n.ipv6.subnet } : {}) };
+    ctx.created.set(n.name, { bridge, ...subnets });
   } catch (e) {
     throw explainNetworkError(n, e);
   }
@@ -72,17 +76,22 @@ async function createContainer(ctx: ApplyContext, stack: string, action: Extract
   }
 }
 
-async function addRoute(ctx: ApplyContext, action: Extract<Action, { kind: 'route' }>): Promise<void> {
+/** Puts a route's rules on the host: the missing ones first, then away with those no longer needed, so a
+ * changing route never passes through a moment without rules. */
+async function convergeRoute(ctx: ApplyContext, action: Extract<Action, { kind: 'route' }>): Promise<void> {
   const route = action.desired!;
-  const iface = (net: string) => {
-    const found = ctx.interfaces.get(net) ?? ctx.host.networks.get(net)?.bridgeInterface;
+  const end = (net: string): RouteEnd => {
+    const seen = ctx.host.networks.get(net);
+    const found = ctx.created.get(net) ?? (seen && routeEndOf(seen));
     if (!found) throw new Error(`route ${route.id}: network ${net} has no bridge interface`);
     return found;
   };
-  const rules = routeRules(action.stack, route, iface(route.from), iface(route.to));
-  for (const old of action.existingRules) await ctx.firewall.delete(old);
+  const desired = routeRules(action.stack, route, end(route.from), end(route.to), ctx.host.layout);
+  const have = new Set(action.existing.map(ruleKey));
+  const want = new Set(desired.map(ruleKey));
   // Inserting at the top in reverse keeps the rules in the order they were written.
-  for (const rule of [...rules].reverse()) await ctx.firewall.insert(rule);
+  for (const rule of [...desired].reverse()) if (!have.has(ruleKey(rule))) await ctx.firewall.insert(rule);
+  for (const rule of action.existing) if (!want.has(ruleKey(rule))) await ctx.firewall.delete(rule);
 }
 
 export function stepsFor(action: Action): Step[] {
@@ -108,7 +117,7 @@ export function stepsFor(action: Action): Step[] {
         : [step(4, 'connect', (ctx) => ctx.engine.connect(action.network, action.container, endpointRequest(action.endpoint!)))];
     case 'route':
       return action.op === 'remove'
-        ? [step(1, 'remove', async (ctx) => { for (const rule of action.existingRules) await ctx.firewall.delete(rule); })]
-        : [step(5, action.op, (ctx) => addRoute(ctx, action))];
+        ? [step(1, 'remove', async (ctx) => { for (const rule of action.existing) await ctx.firewall.delete(rule); })]
+        : [step(5, action.op, (ctx) => convergeRoute(ctx, action))];
   }
 }

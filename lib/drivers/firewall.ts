@@ -1,18 +1,39 @@
-// The host firewall: docknet's forwarding rules live in the DOCKER-USER chain, which Docker creates,
-// jumps to first from FORWARD and never flushes. Each rule carries the comment docknet:<stack>:<route>,
-// which is how docknet knows what it owns. iptables runs with argument arrays, never a shell.
+// The host firewall, through iptables and ip6tables with argument arrays (never a shell). docknet's
+// rules live in chains Docker creates and never flushes (DOCKER-USER in filter, PREROUTING in raw);
+// each carries the comment docknet:<stack>:<route>, which is how docknet knows what it owns.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Family } from '../model/types';
 
 const run = promisify(execFile);
-export const CHAIN = 'DOCKER-USER';
 export const COMMENT_PREFIX = 'docknet:';
 
-export interface FirewallRule {
-  /** The rule as `iptables -S` prints it, without the leading "-A CHAIN". */
+/** A chain of one table of one address family: where a rule lives. */
+export interface RulePlace {
+  family: Family;
+  table: 'filter' | 'raw';
+  chain: string;
+}
+
+/** A rule as `iptables -S` prints it (without the leading "-A CHAIN"), in its place. */
+export interface Rule extends RulePlace {
   spec: string;
+}
+
+/** A rule docknet owns, with its owner read from the comment. */
+export interface OwnedRule extends Rule {
   stack: string;
   route: string;
+}
+
+/** One key per rule, to compare desired and observed rules as sets. */
+export function ruleKey(rule: Rule): string {
+  return `${rule.family} ${rule.table} ${rule.chain} ${rule.spec}`;
+}
+
+/** "raw PREROUTING (IPv4)", for messages. */
+export function placeName(place: RulePlace): string {
+  return `${place.table === 'filter' ? '' : `${place.table} `}${place.chain} (${place.family === 'ipv4' ? 'IPv4' : 'IPv6'})`;
 }
 
 /** Splits an `iptables -S` line into arguments, honouring double quotes. */
@@ -38,55 +59,78 @@ function parseComment(args: string[]): { stack: string; route: string } | undefi
 }
 
 export class FirewallError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly kind: 'missing-tool' | 'missing-chain' | 'denied' | 'failed' = 'failed') {
     super(message);
     this.name = 'FirewallError';
   }
 }
 
+/** Seconds iptables may wait for the xtables lock, and the bound on the whole call. */
+const LOCK_WAIT_S = 10;
+const CALL_TIMEOUT_MS = 30_000;
+
 export class Firewall {
-  /** iptables invocations made. */
+  /** iptables/ip6tables invocations made. */
   calls = 0;
+  private readonly binaries: Record<Family, string>;
 
-  constructor(private readonly binary = process.env.DOCKNET_IPTABLES ?? 'iptables') {}
+  constructor(binaries: Partial<Record<Family, string>> = {}) {
+    this.binaries = {
+      ipv4: binaries.ipv4 ?? process.env.DOCKNET_IPTABLES ?? 'iptables',
+      ipv6: binaries.ipv6 ?? process.env.DOCKNET_IP6TABLES ?? 'ip6tables',
+    };
+  }
 
-  private async iptables(args: string[]): Promise<string> {
+  private async exec(place: RulePlace, args: string[]): Promise<string> {
     this.calls++;
+    const binary = this.binaries[place.family];
+    const full = ['-w', String(LOCK_WAIT_S), '-t', place.table, ...args];
     try {
-      const { stdout } = await run(this.binary, ['-w', ...args], { maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await run(binary, full, { maxBuffer: 64 * 1024 * 1024, timeout: CALL_TIMEOUT_MS });
       return stdout;
     } catch (e) {
-      const err = e as NodeJS.ErrnoException & { stderr?: string };
-      if (err.code === 'ENOENT') throw new FirewallError(`${this.binary} is not installed: routes need iptables (Debian: apt-get install iptables)`);
-      throw new FirewallError(`${this.binary} ${args.join(' ')}: ${(err.stderr ?? err.message).trim()}`);
+      const err = e as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };
+      if (err.code === 'ENOENT') throw new FirewallError(`${binary} is not installed: routes need it (Debian: apt-get install iptables)`, 'missing-tool');
+      const text = (err.stderr ?? err.message).trim();
+      if (err.killed) throw new FirewallError(`${binary} ${full.join(' ')}: no answer within ${CALL_TIMEOUT_MS / 1000}s`);
+      // iptables-nft says "incompatible" for a chain in a table that does not exist at all.
+      if (/No chain|does not exist|incompatible/.test(text)) throw new FirewallError(`${binary}: ${placeName(place)} does not exist`, 'missing-chain');
+      if (/Permission denied|you must be root/i.test(text)) throw new FirewallError(`${binary} ${full.join(' ')}: ${text}`, 'denied');
+      throw new FirewallError(`${binary} ${full.join(' ')}: ${text}`);
     }
   }
 
-  /** The docknet rules in DOCKER-USER; undefined when the chain does not exist (no dockerd with iptables). */
-  async listRules(): Promise<FirewallRule[] | undefined> {
+  /** docknet's rules in a chain; undefined when the chain does not exist. */
+  async ownedRules(place: RulePlace): Promise<OwnedRule[] | undefined> {
     let out: string;
     try {
-      out = await this.iptables(['-S', CHAIN]);
+      out = await this.exec(place, ['-S', place.chain]);
     } catch (e) {
-      if (e instanceof FirewallError && /No chain|does not exist|not installed/.test(e.message)) return undefined;
+      if (e instanceof FirewallError && e.kind === 'missing-chain') return undefined;
       throw e;
     }
-    const rules: FirewallRule[] = [];
+    const rules: OwnedRule[] = [];
+    const head = `-A ${place.chain} `;
     for (const line of out.split('\n')) {
-      if (!line.startsWith(`-A ${CHAIN} `)) continue;
-      const spec = line.slice(`-A ${CHAIN} `.length).trim();
+      if (!line.startsWith(head)) continue;
+      const spec = line.slice(head.length).trim();
       const owner = parseComment(splitRule(spec));
-      if (owner) rules.push({ spec, ...owner });
+      if (owner) rules.push({ ...place, spec, ...owner });
     }
     return rules;
   }
 
-  /** Inserts a rule at the top of DOCKER-USER, ahead of Docker's RETURN. */
-  async insert(spec: string): Promise<void> {
-    await this.iptables(['-I', CHAIN, ...splitRule(spec)]);
+  /** Inserts a rule at the top of its chain, ahead of Docker's own. */
+  async insert(rule: Rule): Promise<void> {
+    await this.exec(rule, ['-I', rule.chain, ...splitRule(rule.spec)]);
   }
 
-  async delete(spec: string): Promise<void> {
-    await this.iptables(['-D', CHAIN, ...splitRule(spec)]);
+  /** Deletes a rule; one that is already gone is what was wanted. */
+  async delete(rule: Rule): Promise<void> {
+    try {
+      await this.exec(rule, ['-D', rule.chain, ...splitRule(rule.spec)]);
+    } catch (e) {
+      if (!(e instanceof FirewallError && /does a matching rule exist|Bad rule/.test(e.message))) throw e;
+    }
   }
 }

@@ -1,5 +1,6 @@
 // A plan is a list of actions, each explaining itself. Front-ends render or execute these.
 import type { ContainerSpec, EndpointSpec, NetworkSpec, RouteSpec } from '../model/types';
+import type { OwnedRule } from '../drivers/firewall';
 import type { ObservedHost } from './observe';
 
 export type Op = 'create' | 'replace' | 'update' | 'remove' | 'connect' | 'disconnect' | 'start';
@@ -43,15 +44,22 @@ export interface RouteAction extends Base {
   /** The route id, e.g. "lab-a=lab-b". */
   name: string;
   desired?: RouteSpec;
-  /** Rules of this route now in DOCKER-USER, removed before the new ones go in. */
-  existingRules: string[];
+  /** Rules of this route on the host now, in every chain; those the route no longer needs are removed. */
+  existing: OwnedRule[];
 }
 
 export type Action = NetworkAction | ContainerAction | EndpointAction | RouteAction;
 
+/** Something a person should know about a stack that is not a change (what docknet will not do). */
+export interface PlanNote {
+  stack: string;
+  message: string;
+}
+
 export interface Plan {
   stacks: string[];
   actions: Action[];
+  notes: PlanNote[];
   /** The host the plan was made from: applying the plan works from it instead of reading it again. */
   observed: ObservedHost;
 }

@@ -1,12 +1,15 @@
-// Reading the host: one listing of networks, one of containers, one of the firewall chain. Only
-// containers whose in-place settings (restart, aliases) may have been changed since creation are
-// inspected, because Docker's listing does not show those.
+// Reading the host: the engine's facts, one listing of networks, one of containers, and the chains
+// where docknet's rules can live on this engine. Only containers whose in-place settings (restart,
+// aliases) may have been changed since creation are inspected, because Docker's listing does not
+// show those.
 import type { Engine, ContainerDetail, ContainerInfo, NetworkInfo } from '../drivers/docker';
 import { engineIsLocal } from '../drivers/docker';
-import type { Firewall, FirewallRule } from '../drivers/firewall';
+import { FirewallError, type Firewall, type OwnedRule } from '../drivers/firewall';
 import { hostLinks } from '../drivers/links';
+import { addressFamily } from '../model/address';
 import type { Stack } from '../model/types';
 import { hashOf, inplaceSettings, LABEL } from './desired';
+import { exemptionPlace, firewallLayout, forwardPlace, type EngineFacts, type FirewallLayout, type RouteEnd } from './route-rules';
 
 export interface ObservedEndpoint {
   networkId: string;
@@ -38,13 +41,20 @@ export interface ObservedNetwork {
   labels: Record<string, string>;
   /** The host interface of a bridge network. */
   bridgeInterface?: string;
+  /** The subnets Docker holds for it, by family. */
+  subnets: { ipv4?: string; ipv6?: string };
 }
 
 export interface ObservedHost {
+  engine: EngineFacts;
+  /** What a route meets on this engine's firewall. */
+  layout: FirewallLayout;
   networks: Map<string, ObservedNetwork>;
   containers: Map<string, ObservedContainer>;
-  /** docknet's rules in DOCKER-USER; undefined when the chain or iptables is missing. */
-  rules: FirewallRule[] | undefined;
+  /** docknet's rules in every chain they can live in; undefined when the firewall cannot be read. */
+  rules: OwnedRule[] | undefined;
+  /** Why there are no rules to read: the chain is missing, or the firewall cannot be read (unreadable). */
+  firewallProblem?: { message: string; unreadable: boolean };
   /** Host links, when the engine is local (otherwise they cannot be checked from here). */
   links: Set<string> | undefined;
 }
@@ -54,8 +64,23 @@ export function bridgeInterfaceOf(info: Pick<NetworkInfo, 'Id' | 'Driver' | 'Opt
   return info.Options?.['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`;
 }
 
+/** The subnets of a network as Docker reports them, by family. */
+export function subnetsOf(info: Pick<NetworkInfo, 'IPAM'>): ObservedNetwork['subnets'] {
+  const out: ObservedNetwork['subnets'] = {};
+  for (const c of (info.IPAM?.Config ?? []) as { Subnet?: string }[]) {
+    const family = c.Subnet ? addressFamily(c.Subnet.split('/')[0]) : undefined;
+    if (family && !out[family]) out[family] = c.Subnet;
+  }
+  return out;
+}
+
 function observeNetwork(info: NetworkInfo): ObservedNetwork {
-  return { id: info.Id, name: info.Name, info, labels: info.Labels ?? {}, bridgeInterface: bridgeInterfaceOf(info) };
+  return { id: info.Id, name: info.Name, info, labels: info.Labels ?? {}, bridgeInterface: bridgeInterfaceOf(info), subnets: subnetsOf(info) };
+}
+
+/** A bridge network as one end of a route. */
+export function routeEndOf(n: ObservedNetwork): RouteEnd | undefined {
+  return n.bridgeInterface ? { bridge: n.bridgeInterface, ...n.subnets } : undefined;
 }
 
 function observeContainer(info: ContainerInfo): ObservedContainer {
@@ -92,13 +117,40 @@ function detailOf(d: ContainerDetail): ObservedContainer['detail'] {
   return { restart: d.HostConfig?.RestartPolicy?.Name || 'no', aliases };
 }
 
+type FirewallReading = Pick<ObservedHost, 'layout' | 'rules' | 'firewallProblem'>;
+
+/**
+ * The engine's firewall as routes meet it: every chain docknet's rules can live in on this engine.
+ * Whether ip6tables has DOCKER-USER tells whether the engine manages IPv6 rules at all.
+ */
+async function observeFirewall(firewall: Firewall, facts: EngineFacts): Promise<FirewallReading> {
+  const raw = firewallLayout(facts, false).rawExemptions;
+  const read = (place: Parameters<Firewall['ownedRules']>[0]) => firewall.ownedRules(place).catch((e: unknown) => (e instanceof FirewallError && e.kind === 'missing-tool' && place.family === 'ipv6' ? undefined : Promise.reject(e)));
+  try {
+    const [v4, v6, raw4, raw6] = await Promise.all([
+      read(forwardPlace('ipv4')),
+      read(forwardPlace('ipv6')),
+      raw ? read(exemptionPlace('ipv4')) : [],
+      raw ? read(exemptionPlace('ipv6')) : [],
+    ]);
+    const layout = firewallLayout(facts, v6 !== undefined);
+    if (v4 === undefined) return { layout, rules: undefined, firewallProblem: { unreadable: false, message: 'the DOCKER-USER chain is missing: routes need iptables and a Docker engine that manages it (dockerd with iptables enabled)' } };
+    return { layout, rules: [...v4, ...(v6 ?? []), ...(raw4 ?? []), ...(raw6 ?? [])] };
+  } catch (e) {
+    if (!(e instanceof FirewallError)) throw e;
+    return { layout: firewallLayout(facts, false), rules: undefined, firewallProblem: { unreadable: true, message: `the firewall cannot be read: ${e.message}` } };
+  }
+}
+
 /** Reads what the planner needs. `desired` decides which containers need a closer look. */
 export async function observeHost(engine: Engine, firewall: Firewall, desired: Stack[]): Promise<ObservedHost> {
-  const [networks, containers, rules] = await Promise.all([engine.listNetworks(), engine.listContainers(), firewall.listRules()]);
+  const asked = engine.facts();
+  const [facts, networks, containers, reading] = await Promise.all([asked, engine.listNetworks(), engine.listContainers(), asked.then((f) => observeFirewall(firewall, f))]);
   const host: ObservedHost = {
+    engine: facts,
+    ...reading,
     networks: new Map(networks.map((n) => [n.Name, observeNetwork(n)])),
     containers: new Map(containers.map((c) => observeContainer(c)).map((c) => [c.name, c])),
-    rules,
     links: engineIsLocal(engine.host ?? process.env.DOCKER_HOST) ? hostLinks() : undefined,
   };
   const toInspect: ObservedContainer[] = [];

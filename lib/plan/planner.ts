@@ -4,11 +4,12 @@
 import { blocksOverlap, parseBlock } from '../model/address';
 import type { ContainerSpec, EndpointSpec, RouteSpec, Stack } from '../model/types';
 import { IssueList } from '../spec/errors';
-import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, RouteAction } from './actions';
+import { ruleKey, type OwnedRule } from '../drivers/firewall';
+import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, PlanNote, RouteAction } from './actions';
 import { hashOf, LABEL, networkDefinition, primaryEndpoint } from './desired';
 import { containerDifferences, networkDifferences, sameAddress } from './differences';
-import type { ObservedContainer, ObservedHost, ObservedNetwork } from './observe';
-import { describeRoute, routeRules } from './route-rules';
+import { routeEndOf, type ObservedContainer, type ObservedHost, type ObservedNetwork } from './observe';
+import { describeRoute, describeRule, routeNotes, routeRules, type RouteEnd } from './route-rules';
 
 function ownedBy(labels: Record<string, string>): string | undefined {
   return labels[LABEL.managed] === 'true' ? labels[LABEL.stack] : undefined;
@@ -37,6 +38,7 @@ function inScope(scope: PruneScope, kind: 'networks' | 'services' | 'routes', na
 
 class StackPlanner {
   readonly actions: Action[] = [];
+  readonly notes: string[] = [];
   /** Networks of this stack that are created or recreated: their endpoints and routes follow them. */
   private readonly renewed = new Map<string, string>();
 
@@ -115,7 +117,9 @@ class StackPlanner {
   planContainers(): void {
     const wanted = new Set(this.stack.containers.map((c) => c.name));
     for (const seen of this.owned(this.host.containers.values())) {
-      if (!wanted.has(seen.name) && inScope(this.prune, 'services', seen.labels[LABEL.service] ?? seen.name)) this.add({ kind: 'container', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`container ${seen.name} is no longer in the spec`] });
+      if (wanted.has(seen.name) || !inScope(this.prune, 'services', seen.labels[LABEL.service] ?? seen.name)) continue;
+      const reason = seen.labels[LABEL.probe] ? `container ${seen.name} was left behind by an interrupted docknet probe` : `container ${seen.name} is no longer in the spec`;
+      this.add({ kind: 'container', op: 'remove', name: seen.name, observedId: seen.id, reasons: [reason] });
     }
     for (const c of this.stack.containers) {
       const seen = this.host.containers.get(c.name);
@@ -145,29 +149,40 @@ class StackPlanner {
     }
   }
 
-  private interfaceOf(network: string): string | undefined {
-    return this.renewed.has(network) ? undefined : this.host.networks.get(network)?.bridgeInterface;
+  /** A route end as the host has it now; undefined when the network is (re)created by this plan. */
+  private endOf(network: string): RouteEnd | undefined {
+    const seen = this.host.networks.get(network);
+    return this.renewed.has(network) || !seen ? undefined : routeEndOf(seen);
+  }
+
+  /** Whether a network has IPv6, from the spec when it declares the network, else from the host. */
+  private hasIpv6(network: string): boolean {
+    const declared = this.stack.networks.find((n) => n.name === network);
+    return declared ? declared.ipv6 !== undefined : this.host.networks.get(network)?.subnets.ipv6 !== undefined;
   }
 
   planRoutes(): void {
-    const existing = new Map<string, string[]>();
+    const existing = new Map<string, OwnedRule[]>();
     for (const rule of this.host.rules ?? []) {
       if (rule.stack !== this.stack.name) continue;
-      existing.set(rule.route, [...(existing.get(rule.route) ?? []), rule.spec]);
+      existing.set(rule.route, [...(existing.get(rule.route) ?? []), rule]);
     }
     const wanted = new Set(this.stack.routes.map((r) => r.id));
     for (const [id, rules] of existing) {
-      if (!wanted.has(id) && inScope(this.prune, 'routes', id)) this.add({ kind: 'route', op: 'remove', name: id, existingRules: rules, reasons: [`route ${id} is no longer in the spec`] });
+      if (!wanted.has(id) && inScope(this.prune, 'routes', id)) this.add({ kind: 'route', op: 'remove', name: id, existing: rules, reasons: [`route ${id} is no longer in the spec`] });
     }
+    const problem = this.host.firewallProblem;
+    if (problem?.unreadable && this.stack.routes.length === 0) this.notes.push(`${problem.message}; rules of routes no longer in the spec, if any, are not seen`);
     for (const route of this.stack.routes) {
       if (!this.routeEndsExist(route)) continue;
-      if (this.host.rules === undefined) {
-        this.issues.add(route.source, [], 'the DOCKER-USER chain is missing: routes need iptables and a Docker engine that manages it (dockerd with iptables enabled)');
+      if (this.host.layout.refusal || problem) {
+        this.issues.add(route.source, [], this.host.layout.refusal ?? problem!.message);
         continue;
       }
+      this.notes.push(...routeNotes(route, this.hasIpv6(route.from) && this.hasIpv6(route.to), this.host.layout, this.host.engine));
       const current = existing.get(route.id) ?? [];
       const reason = this.routeChange(route, current);
-      if (reason) this.add({ kind: 'route', op: current.length > 0 ? 'replace' : 'create', name: route.id, desired: route, existingRules: current, reasons: [reason] });
+      if (reason) this.add({ kind: 'route', op: current.length > 0 ? 'replace' : 'create', name: route.id, desired: route, existing: current, reasons: [reason] });
     }
   }
 
@@ -185,16 +200,19 @@ class StackPlanner {
     return ok;
   }
 
-  private routeChange(route: RouteSpec, current: string[]): string | undefined {
+  private routeChange(route: RouteSpec, current: OwnedRule[]): string | undefined {
     const renewed = [route.from, route.to].find((n) => this.renewed.has(n));
     if (renewed) return `${describeRoute(route)}: network ${renewed} ${this.renewed.get(renewed)}`;
-    const fromIf = this.interfaceOf(route.from);
-    const toIf = this.interfaceOf(route.to);
-    if (!fromIf || !toIf) return `${describeRoute(route)}: a bridge interface is unknown`;
-    const desired = routeRules(this.stack.name, route, fromIf, toIf);
-    if (current.length === 0) return `${describeRoute(route)}: no forwarding rules in DOCKER-USER`;
-    const same = desired.length === current.length && desired.every((r) => current.includes(r));
-    return same ? undefined : `${describeRoute(route)}: the rules in DOCKER-USER differ from the spec`;
+    const from = this.endOf(route.from);
+    const to = this.endOf(route.to);
+    if (!from || !to) return `${describeRoute(route)}: a bridge interface is unknown`;
+    if (current.length === 0) return `${describeRoute(route)}: no rules on the host`;
+    const desired = routeRules(this.stack.name, route, from, to, this.host.layout);
+    const have = new Set(current.map(ruleKey));
+    const want = new Set(desired.map(ruleKey));
+    const missing = desired.filter((r) => !have.has(ruleKey(r))).map((r) => `missing ${describeRule(r)}`);
+    const extra = current.filter((r) => !want.has(ruleKey(r))).map((r) => `not wanted ${describeRule(r)}`);
+    return missing.length + extra.length === 0 ? undefined : `${describeRoute(route)}: ${[...missing, ...extra].join('; ')}`;
   }
 }
 
@@ -246,16 +264,18 @@ function hostConflicts(stacks: Stack[], host: ObservedHost, actions: Action[], i
 export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOptions = {}): Plan {
   const issues = new IssueList();
   const actions: Action[] = [];
+  const notes: PlanNote[] = [];
   for (const stack of stacks) {
     const planner = new StackPlanner(stack, host, issues, options.prune ?? 'all');
     planner.planNetworks();
     planner.planContainers();
     planner.planRoutes();
     actions.push(...planner.actions);
+    notes.push(...planner.notes.map((message) => ({ stack: stack.name, message })));
   }
   hostConflicts(stacks, host, actions, issues);
   issues.throwIfAny();
-  return { stacks: stacks.map((s) => s.name), actions, observed: host };
+  return { stacks: stacks.map((s) => s.name), actions, notes, observed: host };
 }
 
 /** A stack with nothing in it: planning it removes everything the stack owns. */

@@ -1,5 +1,6 @@
 // Plans for people (a readable diff) and for machines (JSON).
 import type { Action, Plan } from './actions';
+import type { EngineFacts } from './route-rules';
 
 const SYMBOL: Record<Action['op'], string> = {
   create: '+',
@@ -34,11 +35,17 @@ export function actionTitle(a: Action): string {
   return `${a.op} ${what}`;
 }
 
+/** The engine a plan or an error is about: endpoint, version, host name, firewall. */
+export function describeEngine(e: EngineFacts): string {
+  return `${e.endpoint} (Docker ${e.version} on ${e.name || 'an unnamed host'}, firewall ${e.firewallBackend})`;
+}
+
 export function renderPlan(plan: Plan, color = false): string {
-  const lines: string[] = [];
+  const lines: string[] = [`engine ${describeEngine(plan.observed.engine)}`];
   for (const stack of plan.stacks) {
     const actions = plan.actions.filter((a) => a.stack === stack);
     lines.push(`stack ${stack}: ${actions.length === 0 ? 'no changes' : summarize({ actions })}`);
+    for (const n of plan.notes.filter((x) => x.stack === stack)) lines.push(`  note: ${n.message}`);
     for (const a of actions) {
       const symbol = SYMBOL[a.op].padStart(3);
       const head = `${symbol} ${a.kind} ${a.name}${a.op === 'connect' || a.op === 'disconnect' || a.op === 'start' || a.op === 'update' ? ` (${a.op})` : a.op === 'replace' ? ' (replace)' : ''}`;
@@ -52,8 +59,10 @@ export function renderPlan(plan: Plan, color = false): string {
 
 export function planJson(plan: Plan): unknown {
   return {
+    engine: plan.observed.engine,
     stacks: plan.stacks,
     changes: plan.actions.length,
+    notes: plan.notes,
     actions: plan.actions.map((a) => ({
       stack: a.stack,
       kind: a.kind,

@@ -11,7 +11,7 @@ const stacks = (doc: object): Stack[] => loadDocuments([{ file: 'lab.yaml', doc:
 
 function network(name: string, subnet: string, labels: Record<string, string>): ObservedNetwork {
   const info = { Name: name, Id: `${name}-id-0000000000`, Driver: 'bridge', Internal: false, Attachable: false, EnableIPv6: false, Options: {}, Labels: labels, IPAM: { Config: [{ Subnet: subnet }] } } as unknown as NetworkInfo;
-  return { id: info.Id, name, info, labels, bridgeInterface: `br-${name}` };
+  return { id: info.Id, name, info, labels, bridgeInterface: `br-${name}`, subnets: { ipv4: subnet } };
 }
 
 function owned(stack: Stack, name: string, subnet: string): ObservedNetwork {
@@ -19,7 +19,11 @@ function owned(stack: Stack, name: string, subnet: string): ObservedNetwork {
   return network(name, subnet, { [LABEL.managed]: 'true', [LABEL.stack]: 'lab', [LABEL.hash]: hashOf(networkDefinition(desired)) });
 }
 
+const ENGINE = { endpoint: 'unix:///var/run/docker.sock', name: 'test-host', version: '20.10.24', firewallBackend: 'iptables' };
+
 const host = (networks: ObservedNetwork[], containers: ObservedContainer[] = []): ObservedHost => ({
+  engine: ENGINE,
+  layout: { rawExemptions: false, ipv6: false },
   networks: new Map(networks.map((n) => [n.name, n])),
   containers: new Map(containers.map((c) => [c.name, c])),
   rules: [],
