@@ -7,6 +7,7 @@ import { SpecError } from '../lib/spec/errors';
 import { ApplyError, type ProgressEvent } from '../lib/apply/apply';
 import { planJson, renderPlan, summarize } from '../lib/plan/render';
 import type { Plan } from '../lib/plan/actions';
+import type { Stack } from '../lib/model/types';
 
 /** Exit codes are a contract (see DESIGN.md). */
 const EXIT = { ok: 0, error: 1, changes: 2, invalid: 2, drift: 2 } as const;
@@ -43,7 +44,43 @@ async function confirm(plan: Plan, yes: boolean, verb: string): Promise<boolean>
   return /^y(es)?$/i.test(answer.trim());
 }
 
-async function converge(paths: string[], opts: { yes?: boolean }, destroy: boolean): Promise<void> {
+/** An AbortSignal raised by Ctrl-C (or SIGTERM): the work stops between steps and cleans up; a second one quits. */
+function interruption(): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: finishing the current step and cleaning up (again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { signal: controller.signal, done: () => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); } };
+}
+
+const DEFAULT_PROBE_IMAGE = 'busybox:latest';
+
+/** Runs `docknet probe` on stacks and prints its table (or JSON); exit 1 when an expectation fails. */
+async function runProbe(dn: Docknet, stacks: Stack[], opts: { probeImage?: string; json?: boolean }): Promise<void> {
+  const { probe } = await import('../lib/probe/probe');
+  const { probeJson, renderProbe } = await import('../lib/probe/report');
+  const stop = interruption();
+  try {
+    const report = await probe(dn, stacks, {
+      image: opts.probeImage ?? DEFAULT_PROBE_IMAGE,
+      signal: stop.signal,
+      onProgress: (e) => {
+        if (e.type === 'pull') process.stderr.write(`pulling the probe image ${e.image}…\n`);
+        else if (e.type === 'start') process.stderr.write(`probing: ${e.checks} checks from ${e.containers} probe containers…\n`);
+      },
+    });
+    process.stdout.write(opts.json ? `${JSON.stringify(probeJson(report), null, 2)}\n` : `${renderProbe(report, color)}\n`);
+    if (!report.ok) throw new Exit(EXIT.error);
+  } finally {
+    stop.done();
+  }
+}
+
+async function converge(paths: string[], opts: { yes?: boolean; probe?: boolean; probeImage?: string }, destroy: boolean): Promise<void> {
   const stacks = loadSpecs(paths);
   const dn = docknet(true);
   const names = stacks.map((s) => s.name);
@@ -52,16 +89,16 @@ async function converge(paths: string[], opts: { yes?: boolean }, destroy: boole
   process.stdout.write(`${renderPlan(plan, color)}\n`);
   if (plan.actions.length === 0) {
     process.stdout.write(`${destroy ? 'nothing to destroy' : 'the host already matches the spec'} (${dn.engine.callCount} Docker API calls)\n`);
-    return;
-  }
-  if (!(await confirm(plan, Boolean(opts.yes), destroy ? 'destroy' : 'apply'))) {
+  } else if (!(await confirm(plan, Boolean(opts.yes), destroy ? 'destroy' : 'apply'))) {
     process.stdout.write('nothing changed\n');
     return;
+  } else {
+    const started = Date.now();
+    const result = await dn.apply(target, { plan });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write(`${destroy ? 'destroyed' : 'applied'} ${plan.actions.length} changes in ${seconds}s (${result.apiCalls} Docker API calls); verified: the host matches the spec\n`);
   }
-  const started = Date.now();
-  const result = await dn.apply(target, { plan });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`${destroy ? 'destroyed' : 'applied'} ${plan.actions.length} changes in ${seconds}s (${result.apiCalls} Docker API calls); verified: the host matches the spec\n`);
+  if (opts.probe && !destroy) await runProbe(dn, stacks, opts);
 }
 
 /** Prints what a running reconciler reports, for a person (or as JSON). */
@@ -127,7 +164,24 @@ Examples:
     .description('converge the host to the specs, then verify it (exit 0 only when converged and verified)')
     .argument('<path...>', 'spec files or folders')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
-    .action((paths: string[], opts: { yes?: boolean }) => converge(paths, opts, false));
+    .option('--probe', 'after verifying, prove routes, publishes and isolation with real packets (see docknet probe)')
+    .option('--probe-image <image>', `image of the probe containers (default ${DEFAULT_PROBE_IMAGE})`)
+    .action((paths: string[], opts: { yes?: boolean; probe?: boolean; probeImage?: string }) => converge(paths, opts, false));
+
+  cmd.command('probe')
+    .description('prove routes, publishes and isolation with real packets (exit 0 when every expectation holds, 1 otherwise)')
+    .argument('<path...>', 'spec files or folders (already applied)')
+    .option('--probe-image <image>', `image of the probe containers: needs sh, ping and nc (default ${DEFAULT_PROBE_IMAGE})`)
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+For each route, every direction it allows is tried (icmp, and TCP to a listener); with an allow
+filter, one allowed and one refused port; a one-way route must refuse the reverse direction. For each
+TCP publish with a fixed host port, a connection to the host port from the engine's host. For each
+bridge network with icc: false, two containers on it must not reach each other. The packets come
+from short-lived probe containers on the stacks' networks (labelled io.docknet.probe), removed
+afterwards, also on Ctrl-C. Unlike status, which reads rules back, this shows what traffic does: a
+rule ahead of docknet's that drops the traffic makes the route's checks fail.`)
+    .action(async (paths: string[], opts: { probeImage?: string; json?: boolean }) => runProbe(docknet(), loadSpecs(paths), opts));
 
   cmd.command('destroy')
     .description('remove everything the stacks in these specs own')

@@ -1,6 +1,8 @@
 // The Docker Engine API, through dockerode. Every call is counted, so that plans can prove what they
 // cost (a no-op apply must be a few listings, not one call per object).
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import type { EngineFacts } from '../plan/route-rules';
 
 /** An error the engine answered with, carrying its HTTP status and message. */
 export class EngineError extends Error {
@@ -49,6 +51,11 @@ export class Engine {
     this.docker = new Docker(engineOptions(host));
   }
 
+  /** The endpoint as a person would name it. */
+  get endpoint(): string {
+    return this.host ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  }
+
   get callCount(): number {
     let n = 0;
     for (const v of this.calls.values()) n += v;
@@ -74,6 +81,13 @@ export class Engine {
     return this.call('version', () => this.docker.version());
   }
 
+  /** Who the engine is and which firewall it runs, from GET /info. */
+  async facts(): Promise<EngineFacts> {
+    const info = await this.call('info', () => this.docker.info());
+    const backend = (info as { FirewallBackend?: { Driver?: string } }).FirewallBackend?.Driver;
+    return { endpoint: this.endpoint, name: String(info.Name ?? ''), version: String(info.ServerVersion ?? ''), firewallBackend: backend || 'iptables' };
+  }
+
   swarmActive(): Promise<boolean> {
     return this.call('info', async () => {
       const info = await this.docker.info();
@@ -91,6 +105,10 @@ export class Engine {
 
   inspectContainer(id: string): Promise<ContainerDetail> {
     return this.call(`inspectContainer ${id}`, () => this.docker.getContainer(id).inspect());
+  }
+
+  inspectNetwork(id: string): Promise<NetworkInfo> {
+    return this.call(`inspectNetwork ${id}`, () => this.docker.getNetwork(id).inspect());
   }
 
   async createNetwork(body: Docker.NetworkCreateOptions): Promise<string> {
@@ -151,6 +169,35 @@ export class Engine {
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', () => resolve());
+    });
+  }
+
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.call(`inspectImage ${image}`, () => this.docker.getImage(image).inspect());
+      return true;
+    } catch (e) {
+      if (e instanceof EngineError && e.statusCode === 404) return false;
+      throw e;
+    }
+  }
+
+  /** Runs a command in a running container; its exit code and what it printed (stdout and stderr). */
+  async exec(id: string, cmd: string[]): Promise<{ code: number; output: string }> {
+    return this.call(`exec ${cmd[0]} in ${id}`, async () => {
+      const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      let output = '';
+      const sink = new PassThrough();
+      sink.on('data', (d: Buffer) => (output += d.toString('utf8')));
+      this.docker.modem.demuxStream(stream, sink, sink);
+      await new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+      const { ExitCode } = await exec.inspect();
+      return { code: ExitCode ?? -1, output };
     });
   }
 

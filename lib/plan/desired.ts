@@ -14,6 +14,8 @@ export const LABEL = {
   /** Container: hash of the settings changed in place (restart, aliases) as they were at creation. */
   inplace: 'io.docknet.inplace',
   service: 'io.docknet.service',
+  /** A short-lived container of `docknet probe` (the run id). */
+  probe: 'io.docknet.probe',
 } as const;
 
 export function stableJson(value: unknown): string {
