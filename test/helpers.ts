@@ -57,14 +57,14 @@ export function containerId(name: string): string {
 }
 
 export function firewallRules(): string {
-  return execFileSync('iptables', ['-w', '-S', 'DOCKER-USER']).toString();
+  return chainRules('filter', 'DOCKER-USER');
 }
 
-/** Deletes, by hand as an operator would, the first DOCKER-USER rule of a docknet stack. */
-export async function deleteStackRule(stack: string): Promise<void> {
-  const line = firewallRules().split('\n').find((l) => l.includes(`docknet:${stack}:`));
-  if (!line) throw new Error(`no DOCKER-USER rule of stack ${stack}`);
-  expectOk(await run('iptables', ['-w', '-D', ...splitRule(line.replace(/^-A /, ''))]));
+/** Deletes, by hand as an operator would, the first rule of a docknet stack in a chain (default DOCKER-USER). */
+export async function deleteStackRule(stack: string, table: 'filter' | 'raw' = 'filter', chain = 'DOCKER-USER', binary: 'iptables' | 'ip6tables' = 'iptables'): Promise<void> {
+  const line = chainRules(table, chain, binary).split('\n').find((l) => l.includes(`docknet:${stack}:`));
+  if (!line) throw new Error(`no ${table} ${chain} rule of stack ${stack}`);
+  expectOk(await run(binary, ['-w', '-t', table, '-D', ...splitRule(line.replace(/^-A /, ''))]));
 }
 
 /** Makes sure every object of a stack is gone, whatever a failed test left. */
@@ -101,4 +101,29 @@ export async function httpGetEventually(host: string, port: number, expected: st
     await new Promise((r) => setTimeout(r, 250));
   }
   return last;
+}
+
+/** The engine the tests run against (DOCKER_HOST): its version, as `docker version` reports it. */
+export function engineVersion(): string {
+  return execFileSync('docker', ['version', '--format', '{{.Server.Version}}']).toString().trim();
+}
+
+/** Whether the engine drops direct access to containers in the raw table (Docker 28 and later). */
+export function engineFiltersRaw(): boolean {
+  return Number(/^(\d+)/.exec(engineVersion())?.[1] ?? 0) >= 28;
+}
+
+/** Whether the engine manages ip6tables: its DOCKER-USER chain exists there. */
+export function engineManagesIp6tables(): boolean {
+  try {
+    execFileSync('ip6tables', ['-w', '-S', 'DOCKER-USER'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A chain's rules as iptables (or ip6tables) prints them. */
+export function chainRules(table: 'filter' | 'raw', chain: string, binary: 'iptables' | 'ip6tables' = 'iptables'): string {
+  return execFileSync(binary, ['-w', '-t', table, '-S', chain]).toString();
 }

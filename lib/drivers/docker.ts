@@ -31,6 +31,11 @@ export function engineIsLocal(host = process.env.DOCKER_HOST): boolean {
   return !host || host.startsWith('unix://');
 }
 
+/** The facts docknet needs from an engine's GET /info answer (FirewallBackend exists from 28.1: absent means iptables). */
+export function factsFromInfo(endpoint: string, info: { Name?: string; ServerVersion?: string; FirewallBackend?: { Driver?: string } }): EngineFacts {
+  return { endpoint, name: String(info.Name ?? ''), version: String(info.ServerVersion ?? ''), firewallBackend: info.FirewallBackend?.Driver || 'iptables' };
+}
+
 export type NetworkInfo = Docker.NetworkInspectInfo;
 
 /** One event of Docker's event stream (the fields docknet reads). */
@@ -83,9 +88,7 @@ export class Engine {
 
   /** Who the engine is and which firewall it runs, from GET /info. */
   async facts(): Promise<EngineFacts> {
-    const info = await this.call('info', () => this.docker.info());
-    const backend = (info as { FirewallBackend?: { Driver?: string } }).FirewallBackend?.Driver;
-    return { endpoint: this.endpoint, name: String(info.Name ?? ''), version: String(info.ServerVersion ?? ''), firewallBackend: backend || 'iptables' };
+    return factsFromInfo(this.endpoint, await this.call('info', () => this.docker.info()));
   }
 
   swarmActive(): Promise<boolean> {

@@ -1,7 +1,7 @@
 // Seed scenario: two bridges, no route — ping fails; add the route — ttl=63; remove it — fails again.
 // Plus: rules restored when deleted by hand, untouched by another stack's apply, one-way filters.
 import { readFileSync } from 'node:fs';
-import { cleanup, deleteStackRule, docknet, expectOk, firewallRules, ping, stack, tempSpec, ttlOf } from '../helpers';
+import { chainRules, cleanup, deleteStackRule, docknet, engineFiltersRaw, expectOk, firewallRules, ping, stack, tempSpec, ttlOf } from '../helpers';
 
 const WITH_ROUTE = stack('two-bridges.yaml');
 const text = readFileSync(WITH_ROUTE, 'utf8');
@@ -35,6 +35,23 @@ describe('routing between two bridges', () => {
     expect(status.stdout).toMatch(/changed +two-bridges\/route route-a=route-b/);
     expectOk(await docknet('apply', WITH_ROUTE, '--yes'));
     expect(ttlOf(await ping('route-left', '10.104.2.10'))).toBe(63);
+  });
+
+  test('where Docker drops direct access in the raw table, a deleted exemption is drift that blocks traffic, and apply repairs it', async () => {
+    if (!engineFiltersRaw()) {
+      // Docker before 28 filters nothing in raw: docknet writes no exemption there.
+      expect(chainRules('raw', 'PREROUTING')).not.toContain('docknet:');
+      return;
+    }
+    expect(chainRules('raw', 'PREROUTING')).toContain('-d 10.104.2.0/24 -i br-');
+    await deleteStackRule('two-bridges', 'raw', 'PREROUTING');
+    expect((await ping('route-left', '10.104.2.10')).code === 0 && (await ping('route-right', '10.104.1.10')).code === 0).toBe(false);
+    const status = await docknet('status', WITH_ROUTE);
+    expect(status.code).toBe(2);
+    expect(status.stdout).toMatch(/changed +two-bridges\/route route-a=route-b: .*missing raw PREROUTING \(IPv4\): -d 10\.104\.\d\.0\/24 -i br-/);
+    expectOk(await docknet('apply', WITH_ROUTE, '--yes'));
+    expect(ttlOf(await ping('route-left', '10.104.2.10'))).toBe(63);
+    expect(ttlOf(await ping('route-right', '10.104.1.10'))).toBe(63);
   });
 
   test("another stack's apply and destroy leave the route alone", async () => {
