@@ -1,10 +1,13 @@
 // The docknet command line. Thin: it parses arguments, calls the core and prints.
 import { Command, Option } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { Docknet } from '../lib/docknet';
+import { Docknet, StalePlanError } from '../lib/docknet';
+import { describeHolder, LockTimeout } from '../lib/drivers/lock';
+import { ManagerConflict } from '../lib/plan/ownership';
+import { emptyStack } from '../lib/plan/planner';
 import { loadSpecs } from '../lib/spec/load';
 import { SpecError } from '../lib/spec/errors';
-import { ApplyError, type ProgressEvent } from '../lib/apply/apply';
+import { ApplyError, PHASES, type ProgressEvent } from '../lib/apply/apply';
 import { planJson, renderPlan, summarize } from '../lib/plan/render';
 import type { Plan } from '../lib/plan/actions';
 import type { Stack } from '../lib/model/types';
@@ -21,19 +24,33 @@ class Exit extends Error {
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 
 function progressPrinter(): (e: ProgressEvent) => void {
+  let lastPull = 0;
   return (e) => {
-    if (e.type === 'step-done') process.stderr.write(`  ✓ ${e.label} (${(e.ms / 1000).toFixed(2)}s)\n`);
-    else if (e.type === 'step-failed') process.stderr.write(`  ✗ ${e.label}: ${e.error}\n`);
+    if (e.type === 'step-done') process.stderr.write(`  ✓ ${e.phase}/${PHASES} ${e.label} (${(e.ms / 1000).toFixed(2)}s)\n`);
+    else if (e.type === 'step-failed') process.stderr.write(`  ✗ ${e.phase}/${PHASES} ${e.label}: ${e.error}\n`);
+    else if (e.type === 'rollback') process.stderr.write(e.error ? `  ✗ rollback failed: ${e.what}: ${e.error}\n` : `  ↺ rolled back: ${e.what}\n`);
     else if (e.type === 'verify') process.stderr.write('  verifying the host against the spec…\n');
+    else if (e.type === 'pull' && Date.now() - lastPull > 1000) {
+      // At most a line a second: a pull sends many progress messages per layer.
+      lastPull = Date.now();
+      const bytes = e.total ? ` ${Math.round(((e.current ?? 0) / e.total) * 100)}% of ${(e.total / 1e6).toFixed(1)} MB` : '';
+      process.stderr.write(`  ↓ pulling ${e.image}: ${e.status}${e.layer ? ` ${e.layer}` : ''}${bytes}\n`);
+    }
   };
 }
 
-function docknet(progress = false): Docknet {
-  return new Docknet({ concurrency: Number(process.env.DOCKNET_CONCURRENCY ?? 4), onProgress: progress ? progressPrinter() : undefined });
+/** The core, as the command line uses it: manager cli, progress and lock waits on stderr. */
+function docknet(progress = false, command = 'docknet'): Docknet {
+  return new Docknet({
+    concurrency: Number(process.env.DOCKNET_CONCURRENCY ?? 4),
+    onProgress: progress ? progressPrinter() : undefined,
+    manager: 'cli',
+    command,
+    onLockWait: (h) => process.stderr.write(`waiting for ${h ? describeHolder(h) : 'another docknet'} to finish with this engine…\n`),
+  });
 }
 
-async function confirm(plan: Plan, yes: boolean, verb: string): Promise<boolean> {
-  if (yes) return true;
+async function confirm(plan: Plan, verb: string): Promise<boolean> {
   if (!process.stdin.isTTY) {
     process.stderr.write(`error: refusing to ${verb} without a terminal to confirm on: pass --yes\n`);
     throw new Exit(EXIT.error);
@@ -80,23 +97,52 @@ async function runProbe(dn: Docknet, stacks: Stack[], opts: { probeImage?: strin
   }
 }
 
-async function converge(paths: string[], opts: { yes?: boolean; probe?: boolean; probeImage?: string }, destroy: boolean): Promise<void> {
+interface ConvergeOptions {
+  yes?: boolean;
+  volumes?: boolean;
+  takeOver?: boolean;
+  probe?: boolean;
+  probeImage?: string;
+}
+
+/**
+ * apply and destroy. With --yes the plan is made under the engine's lock and carried out at once.
+ * Otherwise a person confirms a plan first; under the lock it is made again from a fresh observation,
+ * and if the host changed meanwhile the new plan is shown and confirmed instead.
+ */
+async function converge(paths: string[], opts: ConvergeOptions, destroy: boolean): Promise<void> {
   const stacks = loadSpecs(paths);
-  const dn = docknet(true);
-  const names = stacks.map((s) => s.name);
-  const target = destroy ? names.map((name) => ({ name, files: [], networks: [], containers: [], routes: [] })) : stacks;
-  const plan = await dn.plan(target);
-  process.stdout.write(`${renderPlan(plan, color)}\n`);
-  if (plan.actions.length === 0) {
-    process.stdout.write(`${destroy ? 'nothing to destroy' : 'the host already matches the spec'} (${dn.engine.callCount} Docker API calls)\n`);
-  } else if (!(await confirm(plan, Boolean(opts.yes), destroy ? 'destroy' : 'apply'))) {
-    process.stdout.write('nothing changed\n');
-    return;
-  } else {
-    const started = Date.now();
-    const result = await dn.apply(target, { plan });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    process.stdout.write(`${destroy ? 'destroyed' : 'applied'} ${plan.actions.length} changes in ${seconds}s (${result.apiCalls} Docker API calls); verified: the host matches the spec\n`);
+  const verb = destroy ? 'destroy' : 'apply';
+  const dn = docknet(true, `docknet ${verb}`);
+  const target = destroy ? stacks.map((s) => emptyStack(s.name)) : stacks;
+  const unchanged = () => process.stdout.write(`${destroy ? 'nothing to destroy' : 'the host already matches the spec'} (${dn.engine.callCount} Docker API calls)\n`);
+  const stop = interruption();
+  try {
+    let confirmed: Plan | undefined;
+    if (!opts.yes) {
+      confirmed = await dn.plan(target, { takeOver: opts.takeOver });
+      process.stdout.write(`${renderPlan(confirmed, color)}\n`);
+      if (confirmed.actions.length === 0) unchanged();
+      else if (!(await confirm(confirmed, verb))) return void process.stdout.write('nothing changed\n');
+    }
+    while (!confirmed || confirmed.actions.length > 0) {
+      try {
+        const started = Date.now();
+        const result = await dn.apply(target, { confirmed, takeOver: opts.takeOver, removeVolumes: opts.volumes, signal: stop.signal, onPlan: (p) => (confirmed ? undefined : process.stdout.write(`${renderPlan(p, color)}\n`)) });
+        if (result.plan.actions.length === 0) unchanged();
+        else process.stdout.write(`${destroy ? 'destroyed' : 'applied'} ${result.plan.actions.length} changes in ${((Date.now() - started) / 1000).toFixed(1)}s (${result.apiCalls} Docker API calls); verified: the host matches the spec\n`);
+        break;
+      } catch (e) {
+        if (!(e instanceof StalePlanError)) throw e;
+        process.stderr.write('the host changed since the plan was shown; nothing was applied. The plan now:\n');
+        process.stdout.write(`${renderPlan(e.fresh, color)}\n`);
+        confirmed = e.fresh;
+        if (confirmed.actions.length === 0) unchanged();
+        else if (!(await confirm(confirmed, verb))) return void process.stdout.write('nothing changed\n');
+      }
+    }
+  } finally {
+    stop.done();
   }
   if (opts.probe && !destroy) await runProbe(dn, stacks, opts);
 }
@@ -164,9 +210,10 @@ Examples:
     .description('converge the host to the specs, then verify it (exit 0 only when converged and verified)')
     .argument('<path...>', 'spec files or folders')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--take-over', 'change stacks another manager (terraform, pulumi, docknet watch) owns, and manage them from now on')
     .option('--probe', 'after verifying, prove routes, publishes and isolation with real packets (see docknet probe)')
     .option('--probe-image <image>', `image of the probe containers (default ${DEFAULT_PROBE_IMAGE})`)
-    .action((paths: string[], opts: { yes?: boolean; probe?: boolean; probeImage?: string }) => converge(paths, opts, false));
+    .action((paths: string[], opts: ConvergeOptions) => converge(paths, opts, false));
 
   cmd.command('probe')
     .description('prove routes, publishes and isolation with real packets (exit 0 when every expectation holds, 1 otherwise)')
@@ -187,7 +234,9 @@ rule ahead of docknet's that drops the traffic makes the route's checks fail.`)
     .description('remove everything the stacks in these specs own')
     .argument('<path...>', 'spec files or folders')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
-    .action((paths: string[], opts: { yes?: boolean }) => converge(paths, opts, true));
+    .option('--take-over', 'destroy stacks another manager (terraform, pulumi, docknet watch) owns')
+    .option('--volumes', 'also remove the anonymous volumes of the containers (kept by default, as with compose)')
+    .action((paths: string[], opts: ConvergeOptions) => converge(paths, opts, true));
 
   cmd.command('status')
     .description('report drift between specs and host: missing, changed, extra (exit 0 in sync, 2 drift); or, with --watch-url, what a running `docknet watch` is doing')
@@ -291,8 +340,8 @@ export async function main(argv: string[]): Promise<void> {
     else if (e instanceof SpecError) {
       for (const line of e.message.split('\n')) process.stderr.write(`error: ${line}\n`);
       code = argv[0] === 'validate' ? EXIT.invalid : EXIT.error;
-    } else if (e instanceof ApplyError) {
-      process.stderr.write(`error: ${e.message}\n`);
+    } else if (e instanceof ApplyError || e instanceof ManagerConflict || e instanceof LockTimeout) {
+      for (const line of e.message.split('\n')) process.stderr.write(`error: ${line}\n`);
       code = EXIT.error;
     } else if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
       code = err.exitCode ?? EXIT.error;

@@ -1,12 +1,17 @@
 // The core's front door: what the command line, the Terraform provider, the Pulumi resources and the
-// reconciler call. Each operation reads the host fresh (the host is the state).
+// reconciler call. Reading (observe, plan) takes no lock; every change holds the engine's lock for the
+// whole plan → apply → verify, plans afresh under it, and works only for the stack's manager.
 import { Engine } from './drivers/docker';
 import { Firewall } from './drivers/firewall';
+import { withEngineLock, type LockHolder } from './drivers/lock';
 import type { Stack } from './model/types';
 import type { Plan } from './plan/actions';
 import { observeHost, type ObservedHost } from './plan/observe';
+import { recordLabels, recordVolumeName, ownedBy } from './plan/ownership';
 import { emptyStack, planStacks, type PlanOptions, type PruneScope } from './plan/planner';
-import { ApplyError, executePlan, remainingDifferences, type ProgressEvent } from './apply/apply';
+import { describeEngine } from './plan/render';
+import { ApplyError, executePlan, prepareImages, remainingDifferences, type ProgressEvent } from './apply/apply';
+import { Rollback } from './apply/rollback';
 
 export interface DocknetOptions {
   /** Docker endpoint in DOCKER_HOST syntax; default: DOCKER_HOST, else the local unix socket. */
@@ -14,6 +19,23 @@ export interface DocknetOptions {
   /** Steps run at once inside a phase. */
   concurrency?: number;
   onProgress?: (e: ProgressEvent) => void;
+  /** Who changes the engine: cli (default), terraform, pulumi, watch:<id>. Objects and stacks carry it. */
+  manager?: string;
+  /** What runs, for a writer that has to wait for this one: "docknet apply". */
+  command?: string;
+  /** Called when another writer holds the engine and this one starts waiting for it. */
+  onLockWait?: (holder: LockHolder | undefined) => void;
+}
+
+export interface ApplyOptions extends PlanOptions {
+  /** The plan a person confirmed: when the host has changed since, StalePlanError carries the plan now. */
+  confirmed?: Plan;
+  /** Called with the plan about to be carried out (made under the lock, from a fresh observation). */
+  onPlan?: (plan: Plan) => void;
+  /** Aborting lets the running phase finish, then stops before the next one (and rolls back). */
+  signal?: AbortSignal;
+  /** Remove the anonymous volumes of containers that go away (by default they stay, as with compose). */
+  removeVolumes?: boolean;
 }
 
 export interface ApplyResult {
@@ -22,47 +44,131 @@ export interface ApplyResult {
   apiCalls: number;
 }
 
+/** The host changed between the plan a person confirmed and the moment of applying it. */
+export class StalePlanError extends Error {
+  constructor(readonly fresh: Plan) {
+    super('the host changed since the plan was made: nothing was applied; the plan now is different');
+    this.name = 'StalePlanError';
+  }
+}
+
+const actionKey = (a: Plan['actions'][number]) => `${a.stack}|${a.kind}|${a.op}|${a.name}`;
+
+/** Whether two plans would do the same things. */
+export function samePlan(a: Plan, b: Plan): boolean {
+  const x = a.actions.map(actionKey).sort();
+  const y = b.actions.map(actionKey).sort();
+  return x.length === y.length && x.every((k, i) => k === y[i]);
+}
+
 export class Docknet {
   readonly engine: Engine;
   readonly firewall: Firewall;
+  readonly manager: string;
 
   constructor(private readonly options: DocknetOptions = {}) {
     this.engine = new Engine(options.dockerHost);
     this.firewall = new Firewall();
+    this.manager = options.manager ?? 'cli';
   }
 
   observe(stacks: Stack[]): Promise<ObservedHost> {
     return observeHost(this.engine, this.firewall, stacks);
   }
 
+  private planOptions(options: PlanOptions): PlanOptions {
+    return { ...options, manager: this.manager };
+  }
+
+  /** What apply would do now, and why. Reads only. */
   async plan(stacks: Stack[], options: PlanOptions = {}): Promise<Plan> {
-    return planStacks(stacks, await this.observe(stacks), options);
+    return planStacks(stacks, await this.observe(stacks), this.planOptions(options));
+  }
+
+  /** Runs `work` as the engine's only writer. */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const facts = await this.engine.facts();
+    return withEngineLock(
+      {
+        engineId: facts.id || facts.endpoint,
+        engineName: describeEngine(facts),
+        holder: { command: this.options.command ?? `docknet (${this.manager})`, manager: this.manager },
+        onWait: this.options.onLockWait,
+      },
+      work,
+    );
   }
 
   /**
    * Converges the host to the stacks and verifies it; throws ApplyError when it could not.
    * `options.prune` limits what is removed (a front-end converging one resource of a stack).
    */
-  async apply(stacks: Stack[], options: PlanOptions & { plan?: Plan; signal?: AbortSignal } = {}): Promise<ApplyResult> {
-    const todo = options.plan ?? planStacks(stacks, await this.observe(stacks), options);
-    const host = todo.observed;
-    const ctx = { engine: this.engine, firewall: this.firewall, host, created: new Map() };
-    const failures = await executePlan(todo, ctx, { concurrency: this.options.concurrency ?? 4, onProgress: this.options.onProgress, signal: options.signal });
-    if (todo.actions.length > 0 || failures.length > 0) {
-      this.options.onProgress?.({ type: 'verify' });
-      let remaining: Plan | undefined;
-      try {
-        remaining = await remainingDifferences(stacks, ctx, options);
-      } catch (e) {
-        if (failures.length === 0) throw e;
-      }
-      if (failures.length > 0 || (remaining && remaining.actions.length > 0)) throw new ApplyError(failures, remaining);
-    }
-    return { plan: todo, apiCalls: this.engine.callCount };
+  async apply(stacks: Stack[], options: ApplyOptions = {}): Promise<ApplyResult> {
+    return this.exclusive(async () => {
+      const plan = planStacks(stacks, await this.observe(stacks), this.planOptions(options));
+      if (options.confirmed && !samePlan(options.confirmed, plan)) throw new StalePlanError(plan);
+      options.onPlan?.(plan);
+      if (plan.actions.length > 0) await this.carryOut(stacks, plan, options);
+      return { plan, apiCalls: this.engine.callCount };
+    });
   }
 
   /** Removes everything the named stacks own, or only the objects in `prune` of one stack. */
-  async destroy(stackNames: string[], prune: PruneScope = 'all'): Promise<ApplyResult> {
-    return this.apply(stackNames.map(emptyStack), { prune });
+  async destroy(stackNames: string[], prune: PruneScope = 'all', options: Omit<ApplyOptions, 'prune'> = {}): Promise<ApplyResult> {
+    return this.apply(stackNames.map(emptyStack), { ...options, prune });
+  }
+
+  private async carryOut(stacks: Stack[], plan: Plan, options: ApplyOptions): Promise<void> {
+    const host = plan.observed;
+    await prepareImages(plan, this.engine, this.options.onProgress);
+    await this.claim(stacks.filter((s) => plan.actions.some((a) => a.stack === s.name)), host);
+    const ctx = {
+      engine: this.engine,
+      firewall: this.firewall,
+      host,
+      created: new Map(),
+      manager: this.manager,
+      rollback: new Rollback(),
+      aside: new Map(),
+      renewing: new Set(plan.actions.filter((a) => a.kind === 'network' && a.op === 'replace').map((a) => a.name)),
+      detached: new Map(),
+      removeVolumes: options.removeVolumes ?? false,
+    };
+    const failures = await executePlan(plan, ctx, { concurrency: this.options.concurrency ?? 4, onProgress: this.options.onProgress, signal: options.signal });
+    const rolledBack = failures.length > 0 ? await ctx.rollback.run() : [];
+    for (const r of rolledBack) this.options.onProgress?.({ type: 'rollback', ...r });
+    this.options.onProgress?.({ type: 'verify' });
+    let remaining: Plan | undefined;
+    try {
+      remaining = await remainingDifferences(stacks, ctx, this.planOptions(options));
+    } catch (e) {
+      if (failures.length === 0) throw e;
+    }
+    // Also after a failure: a stack left owning nothing keeps no record to stand in another manager's way.
+    if (remaining) await this.releaseEmpty(stacks, remaining.observed);
+    if (failures.length > 0 || (remaining && remaining.actions.length > 0)) throw new ApplyError(failures, remaining, rolledBack);
+  }
+
+  /** Records this manager as the manager of the stacks it is about to change (before anything changes). */
+  private async claim(stacks: Stack[], host: ObservedHost): Promise<void> {
+    for (const stack of stacks) {
+      const record = host.records.get(stack.name);
+      const origin = stack.origin ?? record?.origin ?? '';
+      if (record && record.manager === this.manager && record.origin === origin) continue;
+      // The stack is being emptied: no need to claim what is about to go away.
+      if (!record && stack.networks.length + stack.containers.length + stack.routes.length === 0) continue;
+      if (record) await this.engine.removeVolume(record.volume);
+      await this.engine.createVolume(recordVolumeName(stack.name), recordLabels(stack.name, this.manager, origin));
+    }
+  }
+
+  /** A stack that owns nothing any more loses its record. */
+  private async releaseEmpty(stacks: Stack[], host: ObservedHost): Promise<void> {
+    for (const stack of stacks) {
+      const record = host.records.get(stack.name);
+      if (!record) continue;
+      const owns = [...host.networks.values(), ...host.containers.values()].some((o) => ownedBy(o.labels) === stack.name) || (host.rules ?? []).some((r) => r.stack === stack.name);
+      if (!owns) await this.engine.removeVolume(record.volume);
+    }
   }
 }

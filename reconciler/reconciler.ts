@@ -184,7 +184,9 @@ export class Reconciler {
         }
         let stacks: Stack[];
         try {
-          stacks = existsSync(rev.specDir) && hasSpecs(rev.specDir) ? loadSpecs([rev.specDir]) : [];
+          // A stack named after its file is that file of the source, whatever commit it comes from.
+          const origin = (file: string) => `${this.options.source.describe()}:${relative(rev.root, file)}`;
+          stacks = existsSync(rev.specDir) && hasSpecs(rev.specDir) ? loadSpecs([rev.specDir], { origin }) : [];
         } catch (e) {
           if (!(e instanceof SpecError)) throw e;
           result = 'invalid';
@@ -240,7 +242,8 @@ export class Reconciler {
       const status = this.stackStatus.get(stack.name) ?? { name: stack.name, state: 'synced', driftRepairs: 0 };
       this.stackStatus.set(stack.name, status);
       try {
-        const plan = await this.docknet.plan([stack]);
+        // Planned under the engine's lock, from a fresh observation: no other writer in between.
+        const { plan } = await this.docknet.apply([stack], { signal: this.stopping.signal });
         if (plan.actions.length === 0) {
           status.state = 'synced';
           delete status.lastError;
@@ -248,7 +251,6 @@ export class Reconciler {
         }
         changed = true;
         const found = plan.actions.map((a) => `${actionTitle(a)}: ${a.reasons.join('; ')}`);
-        await this.docknet.apply([stack], { plan, signal: this.stopping.signal });
         status.state = 'synced';
         delete status.lastError;
         if (driftOnly || this.status.lastAppliedCommit === target.rev.id) this.recordRepair(stack.name, found, status, log);

@@ -45,13 +45,14 @@ export async function watch(options: WatchOptions): Promise<void> {
   const resyncMs = parseDuration(options.resync, '--resync');
   const { host, port } = parseListen(options.listen);
   const origin = options.repo ?? resolve(options.dir!);
-  const stateDir = options.stateDir ?? join(homedir(), '.docknet', 'watch', createHash('sha256').update(`${origin}#${options.branch}:${options.path}`).digest('hex').slice(0, 12));
+  const id = createHash('sha256').update(`${origin}#${options.branch}:${options.path}`).digest('hex').slice(0, 12);
+  const stateDir = options.stateDir ?? join(homedir(), '.docknet', 'watch', id);
   const logger = pino({ base: { service: 'docknet-watch' }, timestamp: pino.stdTimeFunctions.isoTime });
   const source: SpecSource = options.repo
     ? new GitSource({ url: options.repo, branch: options.branch, path: options.path, stateDir, allowedSigners: options.requireSignedCommits ? resolve(options.allowedSigners!) : undefined })
     : new DirSource(resolve(options.dir!));
   const metrics = new ReconcilerMetrics();
-  const docknet = new Docknet();
+  const docknet = new Docknet({ manager: `watch:${id}`, command: 'docknet watch' });
   const reconciler = new Reconciler({ source, docknet, stateDir, logger, metrics });
   const webhookSecret = options.webhookSecretFile ? readFileSync(options.webhookSecretFile, 'utf8').trim() : undefined;
   const server = reconcilerServer({ reconciler, metrics, logger, webhookSecret });
@@ -81,6 +82,7 @@ export async function watch(options: WatchOptions): Promise<void> {
         await docknet.engine.ping();
         if (!first) {
           reconciler.status.engine = 'connected';
+          docknet.engine.forgetFacts();
           logger.warn({ event: 'engine-back' }, 'Docker engine answers again: re-checking everything');
           reconciler.trigger('engine-restart');
         }

@@ -67,9 +67,9 @@ export async function deleteStackRule(stack: string, table: 'filter' | 'raw' = '
   expectOk(await run(binary, ['-w', '-t', table, '-D', ...splitRule(line.replace(/^-A /, ''))]));
 }
 
-/** Makes sure every object of a stack is gone, whatever a failed test left. */
+/** Makes sure every object of a stack is gone, whatever a failed test left and whoever manages it. */
 export async function cleanup(...specs: string[]): Promise<void> {
-  for (const spec of specs) await docknet('destroy', spec, '--yes');
+  for (const spec of specs) await docknet('destroy', spec, '--yes', '--take-over');
 }
 
 export function expectOk(r: Result): void {

@@ -18,6 +18,13 @@ function engineMessage(e: unknown): { status?: number; message: string } {
   return { status: err.statusCode, message: (fromJson ?? err.message ?? String(e)).trim() };
 }
 
+const TRANSIENT_ATTEMPTS = 5;
+
+/** Engine answers that mean "not now" rather than "no". */
+export function isTransient(status: number | undefined, message: string): boolean {
+  return (status === 409 && /in progress/i.test(message)) || /device or resource busy|removal of container .* is already in progress/i.test(message);
+}
+
 /** Connection options for a Docker endpoint in DOCKER_HOST syntax (unix:///path, tcp://host:port). */
 export function engineOptions(host: string | undefined): Docker.DockerOptions | undefined {
   if (!host) return undefined; // dockerode reads DOCKER_HOST itself, as every Docker tool does
@@ -32,8 +39,23 @@ export function engineIsLocal(host = process.env.DOCKER_HOST): boolean {
 }
 
 /** The facts docknet needs from an engine's GET /info answer (FirewallBackend exists from 28.1: absent means iptables). */
-export function factsFromInfo(endpoint: string, info: { Name?: string; ServerVersion?: string; FirewallBackend?: { Driver?: string } }): EngineFacts {
-  return { endpoint, name: String(info.Name ?? ''), version: String(info.ServerVersion ?? ''), firewallBackend: info.FirewallBackend?.Driver || 'iptables' };
+export function factsFromInfo(endpoint: string, info: { ID?: string; Name?: string; ServerVersion?: string; FirewallBackend?: { Driver?: string } }): EngineFacts {
+  return { id: String(info.ID ?? ''), endpoint, name: String(info.Name ?? ''), version: String(info.ServerVersion ?? ''), firewallBackend: info.FirewallBackend?.Driver || 'iptables' };
+}
+
+/** One progress message of an image pull. */
+export interface PullProgress {
+  status: string;
+  layer?: string;
+  current?: number;
+  total?: number;
+}
+
+/** A Docker volume as docknet reads it. */
+export interface VolumeInfo {
+  Name: string;
+  Labels: Record<string, string> | null;
+  CreatedAt?: string;
 }
 
 export type NetworkInfo = Docker.NetworkInspectInfo;
@@ -69,12 +91,19 @@ export class Engine {
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     const kind = operation.split(' ')[0];
-    this.calls.set(kind, (this.calls.get(kind) ?? 0) + 1);
-    try {
-      return await fn();
-    } catch (e) {
-      const { status, message } = engineMessage(e);
-      throw new EngineError(operation, status, message);
+    for (let attempt = 1; ; attempt++) {
+      this.calls.set(kind, (this.calls.get(kind) ?? 0) + 1);
+      try {
+        return await fn();
+      } catch (e) {
+        const { status, message } = engineMessage(e);
+        // The engine is busy with the object (a removal in progress, a device still busy): it passes.
+        if (attempt < TRANSIENT_ATTEMPTS && isTransient(status, message)) {
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+          continue;
+        }
+        throw new EngineError(operation, status, message);
+      }
     }
   }
 
@@ -86,9 +115,18 @@ export class Engine {
     return this.call('version', () => this.docker.version());
   }
 
-  /** Who the engine is and which firewall it runs, from GET /info. */
-  async facts(): Promise<EngineFacts> {
-    return factsFromInfo(this.endpoint, await this.call('info', () => this.docker.info()));
+  private known: Promise<EngineFacts> | undefined;
+
+  /** Who the engine is and which firewall it runs, from GET /info: asked once, until forgotten. */
+  facts(): Promise<EngineFacts> {
+    this.known ??= this.call('info', () => this.docker.info()).then((info) => factsFromInfo(this.endpoint, info));
+    this.known.catch(() => (this.known = undefined));
+    return this.known;
+  }
+
+  /** The engine may have changed (restarted, upgraded): ask again next time. */
+  forgetFacts(): void {
+    this.known = undefined;
   }
 
   swarmActive(): Promise<boolean> {
@@ -132,8 +170,21 @@ export class Engine {
     await this.call(`startContainer ${id}`, () => this.docker.getContainer(id).start());
   }
 
-  async removeContainer(id: string): Promise<void> {
-    await this.call(`removeContainer ${id}`, () => this.docker.getContainer(id).remove({ force: true, v: true }));
+  /** Removes a container; its anonymous volumes only when asked (they may hold data). */
+  async removeContainer(id: string, volumes = false): Promise<void> {
+    await this.call(`removeContainer ${id}`, () => this.docker.getContainer(id).remove({ force: true, v: volumes }));
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.call(`renameContainer ${id}`, () => this.docker.getContainer(id).rename({ name }));
+  }
+
+  async stopContainer(id: string, seconds?: number): Promise<void> {
+    try {
+      await this.call(`stopContainer ${id}`, () => this.docker.getContainer(id).stop(seconds === undefined ? {} : { t: seconds }));
+    } catch (e) {
+      if (!(e instanceof EngineError && e.statusCode === 304)) throw e; // already stopped
+    }
   }
 
   async updateRestartPolicy(id: string, name: string): Promise<void> {
@@ -175,6 +226,20 @@ export class Engine {
     });
   }
 
+  /** Volumes carrying a label (all of them when none is given). */
+  async listVolumes(label?: string): Promise<VolumeInfo[]> {
+    const answer = await this.call('listVolumes', () => this.docker.listVolumes(label ? { filters: { label: [label] } } : {}));
+    return (answer?.Volumes ?? []) as VolumeInfo[];
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.call(`createVolume ${name}`, () => this.docker.createVolume({ Name: name, Labels: labels }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.call(`removeVolume ${name}`, () => this.docker.getVolume(name).remove());
+  }
+
   async hasImage(image: string): Promise<boolean> {
     try {
       await this.call(`inspectImage ${image}`, () => this.docker.getImage(image).inspect());
@@ -204,10 +269,21 @@ export class Engine {
     });
   }
 
-  async pullImage(image: string): Promise<void> {
+  /** Pulls an image; `onProgress` hears Docker's progress messages (per layer: status, bytes). */
+  async pullImage(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
     await this.call(`pull ${image}`, async () => {
       const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null, output: { error?: string }[] = []) => {
+            const failed = err?.message ?? output.find((o) => o.error)?.error;
+            if (failed) reject(new Error(failed));
+            else resolve();
+          },
+          (event: { status?: string; id?: string; progressDetail?: { current?: number; total?: number } }) => onProgress?.({ status: event.status ?? '', layer: event.id, current: event.progressDetail?.current, total: event.progressDetail?.total }),
+        ),
+      );
     });
   }
 }

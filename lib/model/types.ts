@@ -105,6 +105,8 @@ export interface RouteSpec {
 export interface Stack {
   name: string;
   files: string[];
+  /** Set when the name came from a file name (no stack: in it): that file, as its reader knows it. */
+  origin?: string;
   networks: NetworkSpec[];
   containers: ContainerSpec[];
   routes: RouteSpec[];

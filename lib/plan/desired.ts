@@ -2,7 +2,7 @@
 // and the hashes/definitions that later tell what changed.
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { ContainerSpec, EndpointSpec, NetworkSpec, Stack } from '../model/types';
+import type { ContainerSpec, EndpointSpec, NetworkSpec } from '../model/types';
 import { formatPublish } from '../model/publish';
 
 export const LABEL = {
@@ -11,11 +11,17 @@ export const LABEL = {
   hash: 'io.docknet.hash',
   /** Container: the settings that need a new container to change, as JSON, to explain a replacement. */
   definition: 'io.docknet.definition',
-  /** Container: hash of the settings changed in place (restart, aliases) as they were at creation. */
-  inplace: 'io.docknet.inplace',
   service: 'io.docknet.service',
   /** A short-lived container of `docknet probe` (the run id). */
   probe: 'io.docknet.probe',
+  /** Who manages the object or stack: cli, terraform, pulumi, watch:<id>. */
+  manager: 'io.docknet.manager',
+  /** A volume that records a stack (see ownership.ts). */
+  record: 'io.docknet.record',
+  /** Stack record: the file the stack's name came from. */
+  origin: 'io.docknet.origin',
+  /** Stack record: since when its manager manages it. */
+  since: 'io.docknet.since',
 } as const;
 
 export function stableJson(value: unknown): string {
@@ -28,8 +34,14 @@ export function hashOf(value: unknown): string {
   return createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 16);
 }
 
-function ownership(stack: string, hash: string): Record<string, string> {
-  return { [LABEL.managed]: 'true', [LABEL.stack]: stack, [LABEL.hash]: hash };
+/** Who a docknet object belongs to: its stack and manager. */
+export interface Owner {
+  stack: string;
+  manager: string;
+}
+
+function ownership(owner: Owner, hash: string): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.stack]: owner.stack, [LABEL.manager]: owner.manager, [LABEL.hash]: hash };
 }
 
 /** What defines a network in Docker; none of it can change without recreating the network. */
@@ -45,7 +57,7 @@ export function networkDefinition(n: NetworkSpec) {
   };
 }
 
-export function networkCreateRequest(stack: string, n: NetworkSpec): Docker.NetworkCreateOptions {
+export function networkCreateRequest(owner: Owner, n: NetworkSpec): Docker.NetworkCreateOptions {
   const config: Record<string, unknown>[] = [];
   for (const ipam of [n.ipv4, n.ipv6]) {
     if (!ipam?.subnet) continue;
@@ -63,8 +75,22 @@ export function networkCreateRequest(stack: string, n: NetworkSpec): Docker.Netw
     Attachable: n.attachable,
     EnableIPv6: n.ipv6 !== undefined,
     Options: n.options,
-    Labels: { ...n.labels, ...ownership(stack, hashOf(networkDefinition(n))) },
+    Labels: { ...n.labels, ...ownership(owner, hashOf(networkDefinition(n))) },
     IPAM: { Driver: 'default', Config: config, Options: {} },
+  } as Docker.NetworkCreateOptions;
+}
+
+/** The request that makes a network again as the host had it (a failed replacement restores it). */
+export function networkRequestFromHost(info: Docker.NetworkInspectInfo): Docker.NetworkCreateOptions {
+  return {
+    Name: info.Name,
+    Driver: info.Driver,
+    Internal: info.Internal,
+    Attachable: info.Attachable,
+    EnableIPv6: info.EnableIPv6,
+    Options: info.Options ?? {},
+    Labels: info.Labels ?? {},
+    IPAM: { Driver: info.IPAM?.Driver || 'default', Config: info.IPAM?.Config ?? [], Options: info.IPAM?.Options ?? {} },
   } as Docker.NetworkCreateOptions;
 }
 
@@ -89,14 +115,6 @@ export function containerDefinition(c: ContainerSpec) {
 
 export type ContainerDefinition = ReturnType<typeof containerDefinition>;
 
-/** Settings docknet changes in place but that Docker's listing does not show. */
-export function inplaceSettings(c: ContainerSpec) {
-  return {
-    restart: c.restart,
-    aliases: Object.fromEntries(c.endpoints.filter((e) => e.aliases.length > 0).map((e) => [e.network, [...e.aliases].sort()])),
-  };
-}
-
 export function endpointRequest(e: EndpointSpec): Docker.EndpointSettings {
   const out: Docker.EndpointSettings = {};
   if (e.ipv4 || e.ipv6) out.IPAMConfig = { ...(e.ipv4 ? { IPv4Address: e.ipv4 } : {}), ...(e.ipv6 ? { IPv6Address: e.ipv6 } : {}) };
@@ -105,7 +123,7 @@ export function endpointRequest(e: EndpointSpec): Docker.EndpointSettings {
   return out;
 }
 
-export function containerCreateRequest(stack: Stack['name'], c: ContainerSpec): Docker.ContainerCreateOptions {
+export function containerCreateRequest(owner: Owner, c: ContainerSpec): Docker.ContainerCreateOptions {
   const definition = containerDefinition(c);
   const primary = primaryEndpoint(c);
   const exposed: Record<string, object> = {};
@@ -121,9 +139,8 @@ export function containerCreateRequest(stack: Stack['name'], c: ContainerSpec): 
     Env: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
     Labels: {
       ...c.labels,
-      ...ownership(stack, hashOf(definition)),
+      ...ownership(owner, hashOf(definition)),
       [LABEL.definition]: JSON.stringify(definition),
-      [LABEL.inplace]: hashOf(inplaceSettings(c)),
       [LABEL.service]: c.service,
     },
     ExposedPorts: exposed,

@@ -1,15 +1,16 @@
-// Reading the host: the engine's facts, one listing of networks, one of containers, and the chains
-// where docknet's rules can live on this engine. Only containers whose in-place settings (restart,
-// aliases) may have been changed since creation are inspected, because Docker's listing does not
-// show those.
+// Reading the host: the engine's facts, one listing each of networks, containers and stack records,
+// and the chains where docknet's rules can live on this engine. Docker's container listing shows
+// neither the restart policy nor aliases, so the containers whose spec sets them are inspected: what
+// is compared is what the engine reports now, never what docknet wrote at creation.
 import type { Engine, ContainerDetail, ContainerInfo, NetworkInfo } from '../drivers/docker';
 import { engineIsLocal } from '../drivers/docker';
 import { FirewallError, type Firewall, type OwnedRule } from '../drivers/firewall';
 import { hostLinks } from '../drivers/links';
 import { addressFamily } from '../model/address';
 import type { Stack } from '../model/types';
-import { hashOf, inplaceSettings, LABEL } from './desired';
+import { LABEL } from './desired';
 import { exemptionPlace, firewallLayout, forwardPlace, type EngineFacts, type FirewallLayout, type RouteEnd } from './route-rules';
+import { readRecords, type StackRecord } from './ownership';
 
 export interface ObservedEndpoint {
   networkId: string;
@@ -51,6 +52,8 @@ export interface ObservedHost {
   layout: FirewallLayout;
   networks: Map<string, ObservedNetwork>;
   containers: Map<string, ObservedContainer>;
+  /** Stack records: which manager owns each stack, and where it was declared. */
+  records: Map<string, StackRecord>;
   /** docknet's rules in every chain they can live in; undefined when the firewall cannot be read. */
   rules: OwnedRule[] | undefined;
   /** Why there are no rules to read: the chain is missing, or the firewall cannot be read (unreadable). */
@@ -145,10 +148,17 @@ async function observeFirewall(firewall: Firewall, facts: EngineFacts): Promise<
 /** Reads what the planner needs. `desired` decides which containers need a closer look. */
 export async function observeHost(engine: Engine, firewall: Firewall, desired: Stack[]): Promise<ObservedHost> {
   const asked = engine.facts();
-  const [facts, networks, containers, reading] = await Promise.all([asked, engine.listNetworks(), engine.listContainers(), asked.then((f) => observeFirewall(firewall, f))]);
+  const [facts, networks, containers, volumes, reading] = await Promise.all([
+    asked,
+    engine.listNetworks(),
+    engine.listContainers(),
+    engine.listVolumes(LABEL.record),
+    asked.then((f) => observeFirewall(firewall, f)),
+  ]);
   const host: ObservedHost = {
     engine: facts,
     ...reading,
+    records: readRecords(volumes),
     networks: new Map(networks.map((n) => [n.Name, observeNetwork(n)])),
     containers: new Map(containers.map((c) => observeContainer(c)).map((c) => [c.name, c])),
     links: engineIsLocal(engine.host ?? process.env.DOCKER_HOST) ? hostLinks() : undefined,
@@ -156,7 +166,8 @@ export async function observeHost(engine: Engine, firewall: Firewall, desired: S
   const toInspect: ObservedContainer[] = [];
   for (const c of desired.flatMap((s) => s.containers)) {
     const seen = host.containers.get(c.name);
-    if (seen && seen.labels[LABEL.managed] === 'true' && seen.labels[LABEL.inplace] !== hashOf(inplaceSettings(c))) toInspect.push(seen);
+    const setsInPlace = c.restart !== 'no' || c.endpoints.some((e) => e.aliases.length > 0);
+    if (seen && seen.labels[LABEL.managed] === 'true' && setsInPlace) toInspect.push(seen);
   }
   await Promise.all(toInspect.map(async (c) => (c.detail = detailOf(await engine.inspectContainer(c.id)))));
   return host;

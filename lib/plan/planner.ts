@@ -9,18 +9,8 @@ import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, Plan
 import { hashOf, LABEL, networkDefinition, primaryEndpoint } from './desired';
 import { containerDifferences, networkDifferences, sameAddress } from './differences';
 import { routeEndOf, type ObservedContainer, type ObservedHost, type ObservedNetwork } from './observe';
+import { ManagerConflict, managerProblem, ownedBy, ownershipProblem } from './ownership';
 import { describeRoute, describeRule, routeNotes, routeRules, type RouteEnd } from './route-rules';
-
-function ownedBy(labels: Record<string, string>): string | undefined {
-  return labels[LABEL.managed] === 'true' ? labels[LABEL.stack] : undefined;
-}
-
-function ownershipProblem(kind: string, name: string, labels: Record<string, string>, stack: string): string | undefined {
-  const owner = ownedBy(labels);
-  if (owner === stack) return undefined;
-  if (owner === undefined) return `a ${kind} named "${name}" already exists and docknet does not own it (no ${LABEL.managed} label); rename one of them or remove the existing ${kind}`;
-  return `a ${kind} named "${name}" already exists and belongs to docknet stack "${owner}"`;
-}
 
 /**
  * Which objects of a stack that are not in the desired state get removed: all of them (a whole stack
@@ -30,6 +20,10 @@ export type PruneScope = 'all' | { networks?: string[]; services?: string[]; rou
 
 export interface PlanOptions {
   prune?: PruneScope;
+  /** The manager planning (cli, terraform, pulumi, watch:<id>); default cli. */
+  manager?: string;
+  /** Change a stack another manager owns, and become its manager. */
+  takeOver?: boolean;
 }
 
 function inScope(scope: PruneScope, kind: 'networks' | 'services' | 'routes', name: string): boolean {
@@ -275,6 +269,15 @@ export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOpt
   }
   hostConflicts(stacks, host, actions, issues);
   issues.throwIfAny();
+  const manager = options.manager ?? 'cli';
+  const conflicts: string[] = [];
+  for (const stack of stacks) {
+    if (!actions.some((a) => a.stack === stack.name)) continue;
+    const objects = [...host.networks.values(), ...host.containers.values()];
+    const problem = managerProblem(stack, manager, options.takeOver ?? false, host.records, objects);
+    if (problem) conflicts.push(problem);
+  }
+  if (conflicts.length > 0) throw new ManagerConflict(conflicts);
   return { stacks: stacks.map((s) => s.name), actions, notes, observed: host };
 }
 

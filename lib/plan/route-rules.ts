@@ -19,6 +19,8 @@ import { placeName, ruleComment, type Rule, type RulePlace } from '../drivers/fi
 
 /** What the engine tells about itself (GET /info), as far as routes care. */
 export interface EngineFacts {
+  /** The engine's own id (GET /info ID): one engine, however it is addressed. */
+  id: string;
   /** The Docker endpoint, e.g. unix:///var/run/docker.sock. */
   endpoint: string;
   /** The engine host's name. */

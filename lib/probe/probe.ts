@@ -137,7 +137,6 @@ export async function probe(dn: Docknet, stacks: Stack[], options: ProbeOptions)
     const networks = [...new Set(paths.flatMap((c) => [c.from, c.to]))];
     const isolated = new Set(paths.filter((c) => c.kind === 'isolation').map((c) => c.to));
     const publishes = runnable.filter((c): c is PublishCheck => c.kind === 'publish');
-    options.onProgress?.({ type: 'start', checks: runnable.length, containers: networks.length + isolated.size + (publishes.length > 0 ? 1 : 0) });
     const probers = new Map<string, Prober>();
     const peers = new Map<string, Prober>();
     await Promise.all([
@@ -145,6 +144,7 @@ export async function probe(dn: Docknet, stacks: Stack[], options: ProbeOptions)
       ...[...isolated].map(async (n) => peers.set(n, await run.start(stackOf(n), n, []))),
     ]);
     const onHost = publishes.length > 0 ? await run.start(publishes[0].stack, 'host', []) : undefined;
+    options.onProgress?.({ type: 'start', checks: runnable.length, containers: probers.size + peers.size + (onHost ? 1 : 0) });
     await runBounded(runnable, options.concurrency ?? 4, async (check) => {
       if (options.signal?.aborted) return;
       if (check.kind === 'publish') {

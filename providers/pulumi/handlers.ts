@@ -116,7 +116,7 @@ export function diff(olds: Inputs, news: Inputs): DiffResult {
 }
 
 function docknet(inputs: Inputs, dockerHost?: string): Docknet {
-  return new Docknet({ dockerHost: inputs.dockerHost ?? dockerHost });
+  return new Docknet({ dockerHost: inputs.dockerHost ?? dockerHost, manager: 'pulumi', command: 'pulumi (docknet provider)' });
 }
 
 /** What a resource exposes: ids, interfaces, addresses (the host's view of a network stays inside). */

@@ -89,7 +89,7 @@ async function validate(type: ResourceType, v: ObjectValue): Promise<Diagnostic[
 
 async function docknet() {
   const { Docknet } = await core();
-  return new Docknet({ dockerHost: config.dockerHost });
+  return new Docknet({ dockerHost: config.dockerHost, manager: 'terraform', command: 'terraform (docknet provider)' });
 }
 
 /** Wraps a handler: exceptions become error diagnostics, never a broken gRPC call. */

@@ -11,11 +11,11 @@ const box = (name: string, networks: unknown, extra: object = {}): Inputs => ({ 
 describe('Pulumi provider methods against the real engine', () => {
   const cleanupSpec = tempSpec('cleanup.yaml', `version: 1\nstack: ${STACK}\n`);
   beforeAll(async () => {
-    await docknet('destroy', cleanupSpec, '--yes');
+    await docknet('destroy', cleanupSpec, '--yes', '--take-over');
     await docker('network', 'rm', 'ph-adopted');
   });
   afterAll(async () => {
-    await docknet('destroy', cleanupSpec, '--yes');
+    await docknet('destroy', cleanupSpec, '--yes', '--take-over');
     await docker('network', 'rm', 'ph-adopted');
   });
 

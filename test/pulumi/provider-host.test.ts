@@ -54,7 +54,7 @@ describe('serialized providers in the Pulumi dynamic-provider host', () => {
   const withProvider = (kind: Kind, props: Props) => ({ ...props, kind, stack: STACK, __provider: providers[kind] });
 
   beforeAll(async () => {
-    await docknet('destroy', cleanupSpec, '--yes');
+    await docknet('destroy', cleanupSpec, '--yes', '--take-over');
     for (const kind of ['bridge', 'container', 'route'] as Kind[]) providers[kind] = await serialized(kind);
     ({ host, client } = await startHost(process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'));
   });
@@ -62,7 +62,7 @@ describe('serialized providers in the Pulumi dynamic-provider host', () => {
   afterAll(async () => {
     client?.close();
     host?.kill();
-    await docknet('destroy', cleanupSpec, '--yes');
+    await docknet('destroy', cleanupSpec, '--yes', '--take-over');
   });
 
   async function check(kind: Kind, news: Props) {

@@ -29,14 +29,14 @@ describe('docknet watch', () => {
   const cleanupSpecs = ['edge', 'other', 'crash', 'flap'].map((name) => tempSpec(`${name}.yaml`, 'version: 1\n'));
 
   beforeAll(async () => {
-    for (const s of cleanupSpecs) await docknet('destroy', s, '--yes');
+    for (const s of cleanupSpecs) await docknet('destroy', s, '--yes', '--take-over');
     expectOk(await run(join(__dirname, '..', '..', '..', 'bin', 'docknet'), ['hook', 'install', repo.bare, '--url', watcher.url]));
     await watcher.start();
   });
 
   afterAll(async () => {
     await watcher.stop();
-    for (const s of cleanupSpecs) await docknet('destroy', s, '--yes');
+    for (const s of cleanupSpecs) await docknet('destroy', s, '--yes', '--take-over');
   });
 
   test('a pushed network exists and carries traffic', async () => {
@@ -187,7 +187,7 @@ describe('docknet watch --require-signed-commits', () => {
 
   afterAll(async () => {
     await watcher.stop();
-    await docknet('destroy', tempSpec('signed.yaml', 'version: 1\n'), '--yes');
+    await docknet('destroy', tempSpec('signed.yaml', 'version: 1\n'), '--yes', '--take-over');
   });
 
   test('an unsigned commit is refused and reported; a signed one is applied', async () => {
@@ -211,7 +211,7 @@ describe('docknet watch --dir', () => {
   beforeAll(() => watcher.start());
   afterAll(async () => {
     await watcher.stop();
-    await docknet('destroy', tempSpec('live.yaml', 'version: 1\n'), '--yes');
+    await docknet('destroy', tempSpec('live.yaml', 'version: 1\n'), '--yes', '--take-over');
   });
 
   test('editing a spec in the folder converges the host', async () => {

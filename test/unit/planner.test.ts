@@ -19,13 +19,14 @@ function owned(stack: Stack, name: string, subnet: string): ObservedNetwork {
   return network(name, subnet, { [LABEL.managed]: 'true', [LABEL.stack]: 'lab', [LABEL.hash]: hashOf(networkDefinition(desired)) });
 }
 
-const ENGINE = { endpoint: 'unix:///var/run/docker.sock', name: 'test-host', version: '20.10.24', firewallBackend: 'iptables' };
+const ENGINE = { id: 'TEST', endpoint: 'unix:///var/run/docker.sock', name: 'test-host', version: '20.10.24', firewallBackend: 'iptables' };
 
 const host = (networks: ObservedNetwork[], containers: ObservedContainer[] = []): ObservedHost => ({
   engine: ENGINE,
   layout: { rawExemptions: false, ipv6: false },
   networks: new Map(networks.map((n) => [n.name, n])),
   containers: new Map(containers.map((c) => [c.name, c])),
+  records: new Map(),
   rules: [],
   links: undefined,
 });

@@ -1,0 +1,94 @@
+// Who owns what. An object belongs to a docknet stack when it carries io.docknet.managed and
+// io.docknet.stack; nothing else is ever changed or removed. A stack belongs to one manager (cli,
+// terraform, pulumi, watch:<id>): the stack record says which, and where the stack was declared.
+// Docker labels cannot change after creation, so the record is a small labelled volume per stack
+// (docknet-stack.<name>), which can be replaced when a manager takes a stack over. Objects also carry
+// io.docknet.manager from their creation, which stands in when the record is gone.
+import type { VolumeInfo } from '../drivers/docker';
+import type { Stack } from '../model/types';
+import { LABEL } from './desired';
+
+/** The record of a stack on the engine. */
+export interface StackRecord {
+  stack: string;
+  manager: string;
+  /** Where the stack was declared when its name came from a file name (else empty). */
+  origin: string;
+  since: string;
+  volume: string;
+}
+
+export const RECORD_KIND = 'stack';
+
+export function recordVolumeName(stack: string): string {
+  return `docknet-stack.${stack}`;
+}
+
+export function recordLabels(stack: string, manager: string, origin: string): Record<string, string> {
+  return {
+    [LABEL.managed]: 'true',
+    [LABEL.stack]: stack,
+    [LABEL.record]: RECORD_KIND,
+    [LABEL.manager]: manager,
+    [LABEL.origin]: origin,
+    [LABEL.since]: new Date().toISOString(),
+  };
+}
+
+/** Stack records among docknet's volumes. */
+export function readRecords(volumes: VolumeInfo[]): Map<string, StackRecord> {
+  const out = new Map<string, StackRecord>();
+  for (const v of volumes) {
+    const l = v.Labels ?? {};
+    if (l[LABEL.record] !== RECORD_KIND || !l[LABEL.stack]) continue;
+    out.set(l[LABEL.stack], { stack: l[LABEL.stack], manager: l[LABEL.manager] ?? '', origin: l[LABEL.origin] ?? '', since: l[LABEL.since] ?? v.CreatedAt ?? '', volume: v.Name });
+  }
+  return out;
+}
+
+export function ownedBy(labels: Record<string, string>): string | undefined {
+  return labels[LABEL.managed] === 'true' ? labels[LABEL.stack] : undefined;
+}
+
+/** Why a same-named object cannot be this stack's, if it cannot. */
+export function ownershipProblem(kind: string, name: string, labels: Record<string, string>, stack: string): string | undefined {
+  const owner = ownedBy(labels);
+  if (owner === stack) return undefined;
+  if (owner === undefined) return `a ${kind} named "${name}" already exists and docknet does not own it (no ${LABEL.managed} label); rename one of them or remove the existing ${kind}`;
+  return `a ${kind} named "${name}" already exists and belongs to docknet stack "${owner}"`;
+}
+
+/** A writer that is not the stack's manager, refused before anything changes. */
+export class ManagerConflict extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ManagerConflict';
+  }
+}
+
+/** The manager of a stack on the host: its record, else the manager label of its objects. */
+export function stackManager(stack: string, records: Map<string, StackRecord>, objects: { labels: Record<string, string> }[]): { manager: string; since: string; how: string } | undefined {
+  const record = records.get(stack);
+  if (record?.manager) return { manager: record.manager, since: record.since, how: `stack record ${record.volume}` };
+  const labelled = objects.find((o) => ownedBy(o.labels) === stack && o.labels[LABEL.manager]);
+  return labelled ? { manager: labelled.labels[LABEL.manager], since: '', how: `label ${LABEL.manager} of its objects` } : undefined;
+}
+
+/** Why this writer may not change a stack (another manager owns it, or another file declared it). */
+export function managerProblem(stack: Stack, manager: string, takeOver: boolean, records: Map<string, StackRecord>, objects: { labels: Record<string, string> }[]): string | undefined {
+  const current = stackManager(stack.name, records, objects);
+  if (current && current.manager !== manager && !takeOver) {
+    return (
+      `stack ${stack.name} is managed by ${current.manager}${current.since ? ` since ${current.since}` : ''} (${current.how}); ` +
+      `${manager} would change it. Change it through ${current.manager}, or take it over with --take-over (docknet then manages it as ${manager})`
+    );
+  }
+  const record = records.get(stack.name);
+  if (stack.origin && record?.origin && record.origin !== stack.origin && !takeOver) {
+    return (
+      `stack ${stack.name} was declared by ${record.origin}, and ${stack.origin} would become the same stack because both files have the same name; ` +
+      'give this file a stack: of its own (or the same stack: in both files to make them one stack)'
+    );
+  }
+  return undefined;
+}
