@@ -1,7 +1,7 @@
 // Loading spec files: YAML or JSON, one document each, checked against the schema with exact paths
 // and line numbers, then normalized and merged per stack, then validated as a whole.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { specSchema, type SpecDoc } from '../model/schema';
@@ -112,13 +112,31 @@ function parseFile(file: string, issues: IssueList): ParsedFile | undefined {
   return checkSchema({ file, doc: doc.toJS(), position: positionIn(doc, lines) }, issues);
 }
 
-function addFile(stacks: Map<string, Stack>, parsed: ParsedFile, issues: IssueList): void {
+/** How a spec file is named in a stack's origin: its real path, unless the caller knows better. */
+export type OriginOf = (file: string) => string;
+
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
+}
+
+function addFile(stacks: Map<string, Stack>, parsed: ParsedFile, issues: IssueList, originOf: OriginOf): void {
   const { file, doc, position } = parsed;
+  const explicit = doc.stack !== undefined;
   const name = doc.stack ?? basename(file, extname(file));
   let stack = stacks.get(name);
   if (!stack) {
     stack = { name, files: [], networks: [], containers: [], routes: [] };
+    if (!explicit) stack.origin = originOf(file);
     stacks.set(name, stack);
+  } else if (!explicit || stack.origin !== undefined) {
+    // A name taken from a file name belongs to that file alone: two files never merge by accident.
+    const why = explicit ? `it says stack: ${name}, and ${stack.files[0]} is named so` : `both files are named ${name}${extname(file)}`;
+    issues.add({ file, path: explicit ? ['stack'] : [], position }, [], `${file} and ${stack.files[0]} would both be stack "${name}" (${why}): give each file a stack: of its own, or the same stack: in both to make them one stack`);
+    return;
   }
   stack.files.push(file);
   const source = (path: SpecPath): Source => ({ file, path, position });
@@ -136,24 +154,29 @@ function addFile(stacks: Map<string, Stack>, parsed: ParsedFile, issues: IssueLi
   });
 }
 
-function stacksOf(parsed: (ParsedFile | undefined)[], issues: IssueList, options: ValidateOptions = {}): Stack[] {
+export interface LoadOptions extends ValidateOptions {
+  /** How files are named in stack origins (default: their real path). */
+  origin?: OriginOf;
+}
+
+function stacksOf(parsed: (ParsedFile | undefined)[], issues: IssueList, options: LoadOptions = {}): Stack[] {
   // Schema errors stop here: what follows would only guess at a document that does not parse.
   issues.throwIfAny();
   const stacks = new Map<string, Stack>();
-  for (const p of parsed) if (p) addFile(stacks, p, issues);
+  for (const p of parsed) if (p) addFile(stacks, p, issues, options.origin ?? realPath);
   const result = [...stacks.values()];
   validateStacks(result, issues, options);
   return result;
 }
 
 /** Loads and validates spec files; throws SpecError listing every problem. Touches nothing on the host. */
-export function loadSpecs(paths: string[]): Stack[] {
+export function loadSpecs(paths: string[], options: LoadOptions = {}): Stack[] {
   const issues = new IssueList();
-  return stacksOf(specFiles(paths).map((file) => parseFile(file, issues)), issues);
+  return stacksOf(specFiles(paths).map((file) => parseFile(file, issues)), issues, options);
 }
 
 /** The same for documents built in memory (typed resources of a front-end). */
-export function loadDocuments(documents: SpecDocument[], options: ValidateOptions = {}): Stack[] {
+export function loadDocuments(documents: SpecDocument[], options: LoadOptions = {}): Stack[] {
   const issues = new IssueList();
   return stacksOf(documents.map((d) => checkSchema(d, issues)), issues, options);
 }
