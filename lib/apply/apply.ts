@@ -6,12 +6,18 @@ import { observeHost } from '../plan/observe';
 import { planStacks, type PlanOptions } from '../plan/planner';
 import { actionTitle } from '../plan/render';
 import { runBounded } from './pool';
+import type { RollbackOutcome } from './rollback';
 import { stepsFor, type ApplyContext, type Step } from './steps';
+
+/** Phases of an apply: what goes away (1, 2), then what comes (3, 4, 5). */
+export const PHASES = 5;
 
 export type ProgressEvent =
   | { type: 'step-start'; label: string; phase: number }
   | { type: 'step-done'; label: string; phase: number; ms: number }
   | { type: 'step-failed'; label: string; phase: number; ms: number; error: string }
+  | { type: 'pull'; image: string; status: string; layer?: string; current?: number; total?: number }
+  | { type: 'rollback'; what: string; error?: string }
   | { type: 'verify' };
 
 export interface ApplyOptions {
@@ -25,8 +31,10 @@ export class ApplyError extends Error {
   constructor(
     readonly failures: { label: string; error: string }[],
     readonly remaining: Plan | undefined,
+    readonly rolledBack: RollbackOutcome[] = [],
   ) {
     const lines = failures.map((f) => `  ${f.label}: ${f.error}`);
+    for (const r of rolledBack) lines.push(r.error ? `rollback failed: ${r.what}: ${r.error}` : `rolled back: ${r.what}`);
     if (remaining && remaining.actions.length > 0) {
       lines.push('the host still differs from the spec:');
       for (const a of remaining.actions) lines.push(`  ${actionTitle(a)}: ${a.reasons.join('; ')}`);
@@ -38,6 +46,24 @@ export class ApplyError extends Error {
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Every image the plan's containers need, present before anything changes: a replacement whose image
+ * cannot be had fails here, with the old container still serving.
+ */
+export async function prepareImages(plan: Plan, engine: ApplyContext['engine'], onProgress?: (e: ProgressEvent) => void): Promise<void> {
+  const images = new Set(plan.actions.flatMap((a) => (a.kind === 'container' && (a.op === 'create' || a.op === 'replace') ? [a.desired!.image] : [])));
+  const failures: { label: string; error: string }[] = [];
+  for (const image of images) {
+    if (await engine.hasImage(image)) continue;
+    try {
+      await engine.pullImage(image, (p) => onProgress?.({ type: 'pull', image, ...p }));
+    } catch (e) {
+      failures.push({ label: `pull image ${image}`, error: `${message(e)} — nothing was changed` });
+    }
+  }
+  if (failures.length > 0) throw new ApplyError(failures, undefined);
 }
 
 export async function executePlan(plan: Plan, ctx: ApplyContext, options: ApplyOptions): Promise<{ label: string; error: string }[]> {

@@ -1,6 +1,7 @@
 // From actions to steps on the host, in phases that respect dependencies: what goes away first
 // (routes, containers, endpoints, then networks), then what comes (networks, containers and endpoints,
 // then routes). Steps inside one phase are independent and run in parallel.
+import type Docker from 'dockerode';
 import type { Engine } from '../drivers/docker';
 import { EngineError } from '../drivers/docker';
 import { ruleKey, type Firewall } from '../drivers/firewall';
@@ -10,6 +11,8 @@ import type { Action } from '../plan/actions';
 import { containerCreateRequest, endpointRequest, networkCreateRequest, primaryEndpoint } from '../plan/desired';
 import { bridgeInterfaceOf, routeEndOf, subnetsOf, type ObservedHost } from '../plan/observe';
 import { routeRules, type RouteEnd } from '../plan/route-rules';
+import { finishReplacement, rememberEndpoint, removeForReplacement, setAside, type SetAside } from './replace';
+import type { Rollback } from './rollback';
 
 export interface ApplyContext {
   engine: Engine;
@@ -17,6 +20,18 @@ export interface ApplyContext {
   host: ObservedHost;
   /** Bridge networks created during this apply, as route ends. */
   created: Map<string, RouteEnd>;
+  /** The manager whose objects these become. */
+  manager: string;
+  /** What to undo if the apply fails (set-aside containers, removed networks). */
+  rollback: Rollback;
+  /** Containers renamed aside for their replacement, by name. */
+  aside: Map<string, SetAside>;
+  /** Networks this apply recreates. */
+  renewing: Set<string>;
+  /** Remove the anonymous volumes of containers that go away (destroy --volumes). */
+  removeVolumes: boolean;
+  /** Endpoints taken off networks being recreated, as they were: a failed replacement puts them back. */
+  detached: Map<string, { container: string; settings: Docker.EndpointSettings }[]>;
 }
 
 export interface Step {
@@ -38,7 +53,7 @@ function explainNetworkError(n: NetworkSpec, e: unknown): unknown {
 }
 
 async function createNetwork(ctx: ApplyContext, stack: string, n: NetworkSpec): Promise<void> {
-  const request = networkCreateRequest(stack, n);
+  const request = networkCreateRequest({ stack, manager: ctx.manager }, n);
   try {
     const id = await ctx.engine.createNetwork(request);
     const bridge = bridgeInterfaceOf({ Id: id, Driver: n.driver, Options: n.options });
@@ -54,22 +69,18 @@ async function createNetwork(ctx: ApplyContext, stack: string, n: NetworkSpec): 
 
 async function createContainer(ctx: ApplyContext, stack: string, action: Extract<Action, { kind: 'container' }>): Promise<void> {
   const c = action.desired!;
-  const request = containerCreateRequest(stack, c);
-  let id: string;
-  try {
-    id = await ctx.engine.createContainer(request);
-  } catch (e) {
-    if (!(e instanceof EngineError && e.statusCode === 404 && /no such image/i.test(e.engineMessage))) throw e;
-    await ctx.engine.pullImage(c.image);
-    id = await ctx.engine.createContainer(request);
-  }
+  const request = containerCreateRequest({ stack, manager: ctx.manager }, c);
+  // A replacement keeps the anonymous volumes (and so the data) of the container it replaces.
+  const inherited = ctx.aside.get(c.name)?.mounts ?? [];
+  if (inherited.length > 0) request.HostConfig = { ...request.HostConfig, Mounts: [...(request.HostConfig?.Mounts ?? []), ...inherited] };
+  const id = await ctx.engine.createContainer(request);
   const primary = primaryEndpoint(c);
   try {
     for (const e of c.endpoints) if (e !== primary) await ctx.engine.connect(e.network, id, endpointRequest(e));
     await ctx.engine.startContainer(id);
   } catch (e) {
     // Leave nothing half-made: the next apply creates the container afresh.
-    await ctx.engine.removeContainer(id).catch(() => undefined);
+    await ctx.engine.removeContainer(id, inherited.length === 0).catch(() => undefined);
     const feature = e instanceof EngineError ? featureInError(e.engineMessage) : undefined;
     if (feature) throw new Error(`container ${c.name}: Docker could not attach it to its network: this kernel lacks ${feature} (Docker said: ${(e as EngineError).engineMessage})`);
     throw e;
@@ -98,22 +109,35 @@ export function stepsFor(action: Action): Step[] {
   const step = (phase: number, verb: string, run: Step['run']): Step => ({ phase, action, label: `${verb} ${action.kind} ${action.name}`, run });
   switch (action.kind) {
     case 'network': {
-      const remove = step(2, 'remove', (ctx) => ctx.engine.removeNetwork(action.observedId!));
-      const create = step(3, 'create', (ctx) => createNetwork(ctx, action.stack, action.desired!));
-      return action.op === 'create' ? [create] : action.op === 'remove' ? [remove] : [remove, create];
+      const create = step(3, 'create', async (ctx) => {
+        await createNetwork(ctx, action.stack, action.desired!);
+        ctx.rollback.settle(`network ${action.name}`);
+      });
+      if (action.op === 'create') return [create];
+      if (action.op === 'remove') return [step(2, 'remove', (ctx) => ctx.engine.removeNetwork(action.observedId!))];
+      return [step(2, 'remove', (ctx) => removeForReplacement(ctx, action.name, action.observedId!)), create];
     }
     case 'container': {
-      const remove = step(1, 'remove', (ctx) => ctx.engine.removeContainer(action.observedId!));
-      const create = step(4, 'create', (ctx) => createContainer(ctx, action.stack, action));
-      if (action.op === 'create') return [create];
-      if (action.op === 'remove') return [remove];
-      if (action.op === 'replace') return [remove, create];
+      if (action.op === 'create') return [step(4, 'create', (ctx) => createContainer(ctx, action.stack, action))];
+      if (action.op === 'remove') return [step(1, 'remove', (ctx) => ctx.engine.removeContainer(action.observedId!, ctx.removeVolumes))];
+      if (action.op === 'replace') {
+        return [
+          step(1, 'set aside', (ctx) => setAside(ctx, action.desired!, action.observedId!)),
+          step(4, 'create', async (ctx) => {
+            await createContainer(ctx, action.stack, action);
+            await finishReplacement(ctx, action.name);
+          }),
+        ];
+      }
       if (action.op === 'start') return [step(4, 'start', (ctx) => ctx.engine.startContainer(action.observedId!))];
       return [step(4, 'update', (ctx) => ctx.engine.updateRestartPolicy(action.observedId!, action.desired!.restart))];
     }
     case 'endpoint':
       return action.op === 'disconnect'
-        ? [step(1, 'disconnect', (ctx) => ctx.engine.disconnect(action.network, action.container))]
+        ? [step(1, 'disconnect', async (ctx) => {
+            await rememberEndpoint(ctx, action.network, action.container);
+            await ctx.engine.disconnect(action.network, action.container);
+          })]
         : [step(4, 'connect', (ctx) => ctx.engine.connect(action.network, action.container, endpointRequest(action.endpoint!)))];
     case 'route':
       return action.op === 'remove'

@@ -123,6 +123,8 @@ export function normalizeContainer(service: string, doc: ContainerDoc, source: S
   if (doc.command) base.command = [...doc.command];
   if (doc.networkMode) base.networkMode = doc.networkMode;
   if (doc.healthcheck) base.healthcheck = healthcheck(doc.healthcheck);
+  if (doc.init !== undefined) base.init = doc.init;
+  if (doc.stopGracePeriod) base.stopTimeout = Math.ceil(durationNs(doc.stopGracePeriod) / 1e9);
   if (replicas === 1) return [{ name: service, ...base }];
   return Array.from({ length: replicas }, (_, i) => ({ name: `${service}-${i + 1}`, ...base }));
 }

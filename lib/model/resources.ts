@@ -216,6 +216,10 @@ export interface ContainerProps {
   restart?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
   /** Extra Docker labels. */
   labels?: Record<string, string>;
+  /** Run an init (docker-init) as PID 1: it forwards signals and reaps zombies. Default false. */
+  init?: boolean;
+  /** Time the container gets to stop after SIGTERM before SIGKILL, also when replaced, e.g. 30s. Default 10s. */
+  stopGracePeriod?: string;
 }
 
 export class Container {

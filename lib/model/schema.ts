@@ -123,6 +123,8 @@ export const containerSchema = z
     healthcheck: healthcheckSchema.optional(),
     restart: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).optional().describe('restart policy; default no'),
     labels: labels.optional(),
+    init: z.boolean().optional().describe('run an init (docker-init) as PID 1: it forwards signals and reaps zombies; default false'),
+    stopGracePeriod: duration.optional().describe('how long the container gets to stop after SIGTERM before SIGKILL (also when it is replaced); default 10s'),
   })
   .describe('a container and its endpoints');
 

@@ -83,6 +83,10 @@ export interface ContainerSpec {
   publish: Publish[];
   healthcheck?: Healthcheck;
   restart: RestartPolicy;
+  /** docker-init as PID 1. */
+  init?: boolean;
+  /** Seconds between SIGTERM and SIGKILL when the container is stopped (Docker's StopTimeout). */
+  stopTimeout?: number;
 }
 
 export interface RouteRule {

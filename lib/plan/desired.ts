@@ -110,6 +110,8 @@ export function containerDefinition(c: ContainerSpec) {
     healthcheck: c.healthcheck ?? null,
     networkMode: c.networkMode ?? null,
     mac: primaryEndpoint(c)?.mac ?? null,
+    init: c.init || null,
+    stopTimeout: c.stopTimeout ?? null,
   };
 }
 
@@ -151,6 +153,8 @@ export function containerCreateRequest(owner: Owner, c: ContainerSpec): Docker.C
     },
   };
   if (c.command) body.Cmd = c.command;
+  if (c.init) body.HostConfig!.Init = true;
+  if (c.stopTimeout !== undefined) body.StopTimeout = c.stopTimeout;
   if (primary?.mac) body.MacAddress = primary.mac;
   if (primary) body.NetworkingConfig = { EndpointsConfig: { [primary.network]: endpointRequest(primary) } };
   if (c.healthcheck) {

@@ -86,6 +86,8 @@ const DEFINITION_PATH: Record<keyof ContainerDefinition, string> = {
   healthcheck: 'healthcheck',
   networkMode: 'networkMode',
   mac: 'mac',
+  init: 'init',
+  stopTimeout: 'stopGracePeriod',
 };
 
 /** Differences in what a container was created with, read from its definition label. */

@@ -118,6 +118,8 @@ export const CONTAINER: Block = {
       network_mode: str('host | none — exclusive with network blocks and publish'),
       publish: strList('port publishes: [hostIp:]hostPort[-end]:containerPort[-end][/tcp|udp|sctp]'),
       labels: strMap('extra Docker labels'),
+      init: bool('run an init (docker-init) as PID 1; default false'),
+      stop_grace_period: str('time to stop after SIGTERM before SIGKILL, also when replaced, e.g. 30s; default 10s'),
     }),
     replicas: num('N > 1 ⇒ containers name-1 … name-N; changes in place'),
     restart: str('restart policy: no | always | unless-stopped | on-failure; changes in place'),
