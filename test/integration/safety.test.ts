@@ -270,3 +270,32 @@ describe('a writer killed in any phase of an apply', () => {
     });
   }
 });
+
+describe('a user in the docker group who cannot use iptables', () => {
+  const user = 'dnplanner';
+  const dir = mkdtempSync(join(tmpdir(), 'docknet-user-'));
+  const plain = join(dir, 'plain.yaml');
+  const routed = join(dir, 'routed.yaml');
+  writeFileSync(plain, 'version: 1\nnetworks:\n  user-a: { ipv4: { subnet: 10.173.60.0/24 } }\n');
+  writeFileSync(routed, 'version: 1\nnetworks:\n  user-a: { ipv4: { subnet: 10.173.60.0/24 } }\n  user-b: { ipv4: { subnet: 10.173.61.0/24 } }\nroutes:\n  - between: [user-a, user-b]\n');
+  const asUser = (...args: string[]) => run('runuser', ['-u', user, '--', DOCKNET, ...args], 60_000, { ...process.env, HOME: dir });
+  beforeAll(async () => {
+    await run('chmod', ['755', dir]);
+    await run('userdel', [user]);
+    expectOk(await run('useradd', ['--no-create-home', '--groups', 'docker', user]));
+  });
+  afterAll(() => run('userdel', [user]));
+
+  test('plans a spec without routes, and says what it could not see', async () => {
+    const r = await asUser('plan', plain);
+    expectOk(r);
+    expect(r.stdout).toContain('+ network user-a');
+    expect(r.stdout).toMatch(/note: the firewall cannot be read: .*(Permission denied|must be root).*; rules of routes no longer in the spec, if any, are not seen/);
+  });
+
+  test('refuses a spec with a route before anything changes, saying why', async () => {
+    const r = await asUser('plan', routed);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/routed\.yaml:\d+:\d+: routes\[0\]: the firewall cannot be read: .*(Permission denied|must be root)/);
+  });
+});
