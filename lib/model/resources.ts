@@ -5,78 +5,79 @@ import type { ContainerDoc, NetworkDoc, RouteDoc } from './schema';
 
 /** Address management of one IP family. */
 export interface IpamProps {
-  /** The network in CIDR form, e.g. 172.25.0.0/16. Docker picks one when absent. */
+  /** The network in CIDR form, e.g. 172.25.0.0/16; a change replaces the network. */
   subnet?: string;
-  /** The part of the subnet Docker allocates container addresses from, e.g. 172.25.100.0/24. */
+  /** The part of the subnet Docker allocates container addresses from, e.g. 172.25.100.0/24; a change replaces the network. */
   ipRange?: string;
-  /** The gateway address inside the subnet; Docker picks one when absent. */
+  /** The gateway address inside the subnet; Docker picks one when absent; a change replaces the network. */
   gateway?: string;
-  /** Addresses inside the subnet that Docker must not hand out, by name. */
+  /** Addresses inside the subnet that Docker must not hand out, by name; a change replaces the network. */
   auxAddresses?: Record<string, string>;
 }
 
 /** Typed options of the bridge driver. */
 export interface BridgeOptionsProps {
-  /** Host bridge interface name (com.docker.network.bridge.name), at most 15 bytes. */
+  /** Host bridge interface name (com.docker.network.bridge.name), at most 15 bytes; default br-<id>; a change replaces the network. */
   name?: string;
-  /** Inter-container connectivity (com.docker.network.bridge.enable_icc). Default true. */
+  /** Inter-container connectivity (com.docker.network.bridge.enable_icc); default true; a change replaces the network. */
   icc?: boolean;
-  /** Masquerade outgoing traffic (com.docker.network.bridge.enable_ip_masquerade). Default true. */
+  /** Masquerade outgoing traffic (com.docker.network.bridge.enable_ip_masquerade); default true; a change replaces the network. */
   masquerade?: boolean;
-  /** Default host address for publishes (com.docker.network.bridge.host_binding_ipv4). */
+  /** Default host address for publishes (com.docker.network.bridge.host_binding_ipv4); default 0.0.0.0; a change replaces the network. */
   hostBindingIpv4?: string;
-  /** MTU of the bridge (com.docker.network.driver.mtu). */
+  /** MTU of the bridge (com.docker.network.driver.mtu); default 1500; a change replaces the network. */
   mtu?: number;
-  /** Prefix of the interface names inside containers (com.docker.network.container_iface_prefix). */
+  /** Prefix of the interface names inside containers (com.docker.network.container_iface_prefix); default eth; a change replaces the network. */
   ifacePrefix?: string;
 }
 
 /** Settings every network kind shares. */
 export interface NetworkCommonProps {
-  /** IPv4 address management: subnet, ipRange, gateway, auxAddresses. Docker picks a subnet when absent. */
+  /** IPv4 address management: subnet, ipRange, gateway, auxAddresses; Docker picks a subnet when absent; a change replaces the network. */
   ipv4?: IpamProps;
-  /** IPv6 address management; present ⇒ IPv6 is enabled on the network. */
+  /** IPv6 address management; present ⇒ IPv6 is enabled on the network; a change replaces the network. */
   ipv6?: IpamProps;
-  /** No route to the outside world. Default false. */
+  /** No route to the outside world; default false; a change replaces the network. */
   internal?: boolean;
-  /** Extra Docker labels on the network. */
+  /** Extra Docker labels on the network; a change replaces the network. */
   labels?: Record<string, string>;
 }
 
 export interface BridgeNetworkProps extends NetworkCommonProps {
-  /** Typed bridge options: host interface name, icc, masquerade, hostBindingIpv4, mtu, ifacePrefix. */
+  /** Typed options of the bridge driver; a change replaces the network. */
   bridge?: BridgeOptionsProps;
 }
 
 export interface SegmentProps extends NetworkCommonProps {
-  /** Host interface the segment hangs off, e.g. eth0. */
+  /** Host interface the segment hangs off, e.g. eth0; a change replaces the network. */
   parent: string;
-  /** 802.1Q VLAN id (1–4094): Docker then uses the sub-interface parent.vlan. */
+  /** 802.1Q VLAN id 1–4094: Docker then uses the sub-interface parent.vlan; a change replaces the network. */
   vlan?: number;
 }
 
 export interface MacvlanNetworkProps extends SegmentProps {
-  /** macvlan mode; default bridge. */
+  /** Macvlan mode: bridge, vepa, passthru or private; default bridge; a change replaces the network. */
   mode?: 'bridge' | 'vepa' | 'passthru' | 'private';
 }
 
 export interface IpvlanNetworkProps extends SegmentProps {
-  /** ipvlan mode; default l2. */
+  /** Ipvlan mode: l2, l3 or l3s; default l2; a change replaces the network. */
   mode?: 'l2' | 'l3' | 'l3s';
 }
 
 export interface OverlayNetworkProps extends NetworkCommonProps {
-  /** Standalone containers may attach (not only swarm services). Default false. */
+  /** Overlay: standalone containers may attach (not only swarm services); default false; a change replaces the network. */
   attachable?: boolean;
-  /** Encrypt the VXLAN data plane with IPsec. Default false. */
+  /** IPsec encryption of the VXLAN data plane; default false; a change replaces the network. */
   encrypted?: boolean;
 }
 
 export interface PluginNetworkProps extends NetworkCommonProps {
-  /** The network driver plugin's name. */
+  /** Bridge (default) | macvlan | ipvlan | overlay | any plugin name; default bridge; a change replaces the network. */
   driver: string;
-  /** Driver options, passed unchanged. */
+  /** Raw driver options, passed unchanged (plugin drivers); a change replaces the network. */
   options?: Record<string, string>;
+  /** Overlay: standalone containers may attach (not only swarm services); default false; a change replaces the network. */
   attachable?: boolean;
 }
 
@@ -158,67 +159,67 @@ export class PluginNetwork extends NetworkResource {
 
 /** How a container is attached to one network. */
 export interface EndpointProps {
-  /** Static IPv4 address in the network (needs the network's ipv4.subnet). */
+  /** Static IPv4 address in the network (needs the network's ipv4.subnet); changes in place. */
   ipv4?: string;
-  /** Static IPv6 address in the network. */
+  /** Static IPv6 address in the network; changes in place. */
   ipv6?: string;
-  /** Extra DNS names of the container on this network. */
+  /** Extra DNS names of the container on this network; changes in place. */
   aliases?: string[];
-  /** MAC address on this network; set when the container is created (one network per container). */
+  /** MAC address of the container on this network (one network per container on Docker 20.10); a change replaces the container. */
   mac?: string;
 }
 
 /** A port publish: a host port (or range) forwarded to a container port. */
 export interface PortPublish {
-  /** Host address to bind, IPv4 or IPv6; default all. */
+  /** Host address to bind, IPv4 or IPv6; default all addresses; a change replaces the container. */
   hostIp?: string;
-  /** Host port, or a range "8000-8010" Docker picks from; default: Docker picks. */
+  /** Host port, or a range "8000-8010" Docker picks one from; default Docker picks; a change replaces the container. */
   hostPort?: number | string;
-  /** Container port or range. */
+  /** Container port or range; a change replaces the container. */
   containerPort: number | string;
-  /** tcp (default), udp or sctp. */
+  /** Tcp, udp or sctp; default tcp; a change replaces the container. */
   protocol?: 'tcp' | 'udp' | 'sctp';
 }
 
 /** Container health check. */
 export interface HealthcheckProps {
-  /** e.g. ["CMD-SHELL", "true"] or ["CMD", "prog", "arg"]. */
+  /** E.g. [CMD-SHELL, "true"] or [CMD, prog, arg]; a change replaces the container. */
   test: string[];
-  /** Time between checks, e.g. 5s. */
+  /** Time between checks, e.g. 5s; default 30s; a change replaces the container. */
   interval?: string;
-  /** Time a check may take, e.g. 2s. */
+  /** Time a check may take, e.g. 2s; default 30s; a change replaces the container. */
   timeout?: string;
-  /** Failures in a row before unhealthy. */
+  /** Failures in a row before unhealthy; default 3; a change replaces the container. */
   retries?: number;
-  /** Grace period after start, e.g. 5s. */
+  /** Grace period after start, e.g. 5s; default 0s; a change replaces the container. */
   startPeriod?: string;
 }
 
 /** A container, its endpoints and its port publishes. */
 export interface ContainerProps {
-  /** Image reference, e.g. busybox:latest. A change replaces the container. */
+  /** Image reference, e.g. busybox:latest; a change replaces the container. */
   image: string;
-  /** Command and arguments. */
+  /** Command and arguments; a change replaces the container. */
   command?: string[];
-  /** Environment variables. */
+  /** Environment variables; a change replaces the container. */
   env?: Record<string, string | number | boolean>;
-  /** N > 1 ⇒ containers name-1 … name-N. Changes in place. */
+  /** N > 1 ⇒ containers name-1 … name-N; default 1; changes in place. */
   replicas?: number;
-  /** Networks to attach: a list of names, or a map name → endpoint settings. Attach/detach in place. */
+  /** Networks to attach: a list of names, or a map name → endpoint settings; default [bridge]; changes in place. */
   networks?: string[] | Record<string, EndpointProps | null>;
-  /** host | none — exclusive with networks and publish. */
+  /** Host | none — exclusive with networks and publish; a change replaces the container. */
   networkMode?: 'host' | 'none';
-  /** Port publishes: "[hostIp:]hostPort:containerPort[/proto]" or PortPublish objects. */
+  /** Port publishes: "[hostIp:]hostPort[-end]:containerPort[-end][/tcp|udp|sctp]" or long form; a change replaces the container. */
   publish?: (string | PortPublish)[];
-  /** Health check. */
+  /** Container health check; a change replaces the container. */
   healthcheck?: HealthcheckProps;
-  /** Restart policy; default no. Changes in place. */
+  /** Restart policy: no, always, unless-stopped or on-failure; default no; changes in place. */
   restart?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
-  /** Extra Docker labels. */
+  /** Extra Docker labels on the container; a change replaces the container. */
   labels?: Record<string, string>;
-  /** Run an init (docker-init) as PID 1: it forwards signals and reaps zombies. Default false. */
+  /** Run an init (docker-init) as PID 1: it forwards signals and reaps zombies; default false; a change replaces the container. */
   init?: boolean;
-  /** Time the container gets to stop after SIGTERM before SIGKILL, also when replaced, e.g. 30s. Default 10s. */
+  /** How long the container gets to stop after SIGTERM before SIGKILL (also when it is replaced), e.g. 30s; default 10s; a change replaces the container. */
   stopGracePeriod?: string;
 }
 
@@ -233,13 +234,13 @@ type NetworkRef = string | NetworkResource;
 const refName = (r: NetworkRef) => (typeof r === 'string' ? r : r.name);
 
 export interface BridgeRouteProps {
-  /** Two bridge networks, forwarding both ways. */
+  /** Two bridge networks, forwarding both ways; a change replaces the route. */
   between?: [NetworkRef, NetworkRef];
-  /** One-way: the network traffic comes from (replies flow back). */
+  /** One way: the bridge network traffic comes from (replies flow back); a change replaces the route. */
   from?: NetworkRef;
-  /** One-way: the network traffic goes to. */
+  /** One way: the bridge network traffic goes to; a change replaces the route. */
   to?: NetworkRef;
-  /** Filter: "tcp/80", "udp/53", "icmp", "tcp/8000-8080"; default everything. */
+  /** Filter: tcp/80, udp/53, icmp, tcp/8000-8080; default everything; changes in place. */
   allow?: string[];
 }
 

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ContainerSpec, EndpointSpec, NetworkSpec } from '../model/types';
 import { formatPublish } from '../model/publish';
+import { replaceFields } from '../model/fields';
 
 export const LABEL = {
   managed: 'io.docknet.managed',
@@ -99,23 +100,37 @@ export function primaryEndpoint(c: ContainerSpec): EndpointSpec | undefined {
   return c.endpoints.find((e) => e.mac !== undefined) ?? c.endpoints[0];
 }
 
-/** What needs a new container to change: Docker cannot alter any of it in place. */
-export function containerDefinition(c: ContainerSpec) {
-  return {
-    image: c.image,
-    command: c.command ?? null,
-    env: c.env,
-    labels: c.labels,
-    publish: c.publish.map(formatPublish),
-    healthcheck: c.healthcheck ?? null,
-    networkMode: c.networkMode ?? null,
-    mac: primaryEndpoint(c)?.mac ?? null,
-    init: c.init || null,
-    stopTimeout: c.stopTimeout ?? null,
-  };
-}
+/**
+ * How each container field whose change needs a new container is read from the normalized spec. Which
+ * fields those are is the table's to say (lib/model/fields.ts); a field without a reader here fails.
+ */
+const DEFINITION_READERS: Record<string, (c: ContainerSpec) => unknown> = {
+  image: (c) => c.image,
+  command: (c) => c.command ?? null,
+  env: (c) => c.env,
+  labels: (c) => c.labels,
+  publish: (c) => c.publish.map(formatPublish),
+  healthcheck: (c) => c.healthcheck ?? null,
+  networkMode: (c) => c.networkMode ?? null,
+  init: (c) => c.init || null,
+  stopGracePeriod: (c) => c.stopTimeout ?? null,
+  /** endpoint.mac: the MAC of the network the container is created on. */
+  mac: (c) => primaryEndpoint(c)?.mac ?? null,
+};
 
-export type ContainerDefinition = ReturnType<typeof containerDefinition>;
+/** The fields of a container definition: the container fields and endpoint fields that replace it. */
+export const DEFINITION_FIELDS = [...replaceFields('container'), ...replaceFields('endpoint')];
+
+/** What needs a new container to change, as the spec says it: Docker cannot alter any of it in place. */
+export function containerDefinition(c: ContainerSpec): Record<string, unknown> {
+  return Object.fromEntries(
+    DEFINITION_FIELDS.map((field) => {
+      const read = DEFINITION_READERS[field];
+      if (!read) throw new Error(`lib/plan/desired.ts has no reader for the replacing field ${field}`);
+      return [field, read(c)];
+    }),
+  );
+}
 
 export function endpointRequest(e: EndpointSpec): Docker.EndpointSettings {
   const out: Docker.EndpointSettings = {};

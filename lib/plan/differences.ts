@@ -4,7 +4,7 @@ import type { NetworkInfo } from '../drivers/docker';
 import { addressFamily, canonicalAddress, parseBlock } from '../model/address';
 import { BRIDGE_OPTION } from '../model/normalize';
 import type { ContainerSpec, Family, Ipam, NetworkSpec } from '../model/types';
-import { containerDefinition, type ContainerDefinition, LABEL, stableJson } from './desired';
+import { containerDefinition, DEFINITION_FIELDS, LABEL, stableJson } from './desired';
 
 const OPTION_PATH: Record<string, string> = Object.fromEntries(Object.entries(BRIDGE_OPTION).map(([k, v]) => [v, `bridge.${k}`]));
 /** Options docknet sets itself; an observed one the spec does not ask for is a difference. */
@@ -77,31 +77,17 @@ export function networkDifferences(n: NetworkSpec, info: NetworkInfo): string[] 
   return out;
 }
 
-const DEFINITION_PATH: Record<keyof ContainerDefinition, string> = {
-  image: 'image',
-  command: 'command',
-  env: 'env',
-  labels: 'labels',
-  publish: 'publish',
-  healthcheck: 'healthcheck',
-  networkMode: 'networkMode',
-  mac: 'mac',
-  init: 'init',
-  stopTimeout: 'stopGracePeriod',
-};
-
 /** Differences in what a container was created with, read from its definition label. */
 export function containerDifferences(c: ContainerSpec, labels: Record<string, string>): string[] {
   const desired = containerDefinition(c);
-  let current: Partial<ContainerDefinition> = {};
+  let current: Record<string, unknown> = {};
   try {
     current = JSON.parse(labels[LABEL.definition] ?? '{}');
   } catch {
     return ['its definition label is unreadable'];
   }
-  return (Object.keys(DEFINITION_PATH) as (keyof ContainerDefinition)[])
-    .filter((k) => stableJson(current[k] ?? null) !== stableJson(desired[k]))
-    .map((k) => change(DEFINITION_PATH[k], current[k], desired[k]));
+  // Containers made before a field existed carry no value for it: that is the field's default (null).
+  return DEFINITION_FIELDS.filter((k) => stableJson(current[k] ?? null) !== stableJson(desired[k])).map((k) => change(k, current[k], desired[k]));
 }
 
 export { sameAddress };

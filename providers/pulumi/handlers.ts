@@ -6,6 +6,7 @@ import { BridgeNetwork, BridgeRoute, Container, IpvlanNetwork, MacvlanNetwork, O
 import { SpecError } from '../../lib/spec/errors';
 import { Docknet } from '../../lib/docknet';
 import { stableJson } from '../../lib/plan/desired';
+import { changesInPlace, endpointReplacingKey, FIELD_RULES, type Section } from '../../lib/model/fields';
 import { adoptNetwork, applyResource, readResource, removeResource, resourceStack, type ResourceRef, type ResourceState } from '../../lib/resource';
 
 export type Kind = 'bridge' | 'macvlan' | 'ipvlan' | 'overlay' | 'plugin' | 'container' | 'route';
@@ -30,10 +31,6 @@ const OUTPUTS = new Set(['networkId', 'bridgeInterface', 'subnet', 'containerIds
 /** The typed props of a resource, without meta inputs and outputs. */
 export function propsOf(inputs: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(inputs).filter(([k, v]) => !META.has(k) && !OUTPUTS.has(k) && v !== undefined));
-}
-
-function section(kind: Kind): 'networks' | 'containers' | 'routes' {
-  return kind === 'container' ? 'containers' : kind === 'route' ? 'routes' : 'networks';
 }
 
 /** The resource as the core sees it, built by the core's own typed classes. */
@@ -82,31 +79,35 @@ export function check(news: Inputs): CheckFailure[] {
   }
 }
 
-const CONTAINER_IN_PLACE = new Set(['networks', 'restart', 'replicas']);
-const ROUTE_IN_PLACE = new Set(['allow']);
-
 export interface DiffResult {
   changes: boolean;
   replaces: string[];
   deleteBeforeReplace: boolean;
 }
 
-function macs(networks: unknown): string {
-  if (!networks || Array.isArray(networks)) return '';
-  return stableJson(Object.entries(networks as Record<string, { mac?: string } | null>).map(([n, e]) => [n, e?.mac ?? null]));
+/** The table's section for a resource kind's top-level props (networks: every prop replaces). */
+function sectionOf(kind: Kind): Section {
+  return kind === 'container' ? 'container' : kind === 'route' ? 'route' : 'network';
 }
 
-/** Which changes Docker can make in place; everything else replaces. */
+/** Endpoint fields that need a new container (the MAC), per network: a change inside `networks` that replaces. */
+function endpointReplacing(networks: unknown): string {
+  if (!networks || Array.isArray(networks)) return endpointReplacingKey([]);
+  return endpointReplacingKey(Object.entries(networks as Record<string, Record<string, unknown> | null>));
+}
+
+/** Which changes are made in place, as the table of field rules says; everything else replaces. */
 export function diff(olds: Inputs, news: Inputs): DiffResult {
   const a = propsOf(olds);
   const b = propsOf(news);
   const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => stableJson(a[k] ?? null) !== stableJson(b[k] ?? null));
   for (const k of ['name', 'stack', 'dockerHost'] as const) if ((olds[k] ?? null) !== (news[k] ?? null)) changed.push(k);
   const drift = (olds.drift as string[] | undefined) ?? [];
-  const inPlace = news.kind === 'container' ? CONTAINER_IN_PLACE : news.kind === 'route' ? ROUTE_IN_PLACE : new Set<string>();
-  const replaces = changed.filter((k) => !inPlace.has(k) || (k === 'networks' && macs(a.networks) !== macs(b.networks)));
+  const section = sectionOf(news.kind);
+  const inPlace = (k: string) => k in FIELD_RULES[section] && changesInPlace(section, k) && !(k === 'networks' && endpointReplacing(a.networks) !== endpointReplacing(b.networks));
+  const replaces = changed.filter((k) => !inPlace(k));
   // A network that drifted on the host can only be put right by recreating it.
-  if (drift.length > 0 && section(news.kind) === 'networks' && !olds.adopted) replaces.push('drift');
+  if (drift.length > 0 && section === 'network' && !olds.adopted) replaces.push('drift');
   return {
     changes: changed.length > 0 || drift.length > 0,
     replaces,

@@ -5,8 +5,9 @@ import type { ResourceReading, ResourceRef, ResourceState } from '../../lib/reso
 import type { SpecIssue } from '../../lib/spec/errors';
 import { stableJson } from '../../lib/plan/desired';
 import { UNKNOWN, type ObjectValue, type Value } from './cty';
-import { RESOURCES, type Block } from './schema';
+import { RESOURCES, type Block, type NestedBlock } from './schema';
 import { camel, renameKeys, snake } from './attributes';
+import { endpointReplacingKey } from '../../lib/model/fields';
 
 export type ResourceType = 'docknet_network' | 'docknet_container' | 'docknet_route';
 
@@ -66,9 +67,10 @@ function unknownComputed(block: Block, v: ObjectValue): ObjectValue {
   return out;
 }
 
-/** The MAC a container was created with (set only at creation, so a change replaces it). */
-function macs(v: ObjectValue): string {
-  return stableJson(((Array.isArray(v.network) ? v.network : []) as ObjectValue[]).filter((e) => e.mac != null).map((e) => [e.name, e.mac]));
+/** Inside a block list that changes in place (endpoints), what still replaces (the MAC), by element name. */
+function replacingInside(b: NestedBlock, items: Value | undefined): string {
+  const fields = Object.entries(b.block.attributes).filter(([, a]) => a.replace).map(([n]) => n);
+  return endpointReplacingKey(((Array.isArray(items) ? items : []) as ObjectValue[]).map((e) => [String(e.name), Object.fromEntries(fields.map((f) => [camel(f), e[f]]))]));
 }
 
 export interface PlannedChange {
@@ -83,8 +85,9 @@ export function planChange(type: ResourceType, prior: ObjectValue | null, propos
   if (prior === null) return { planned: { ...unknownComputed(block, proposed), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: [] };
   const replace: string[] = [];
   for (const [name, a] of Object.entries(block.attributes)) if (a.replace && !same(prior[name], proposed[name])) replace.push(name);
-  for (const [name, b] of Object.entries(block.blocks ?? {})) if (b.replace && !same(prior[name], proposed[name])) replace.push(name);
-  if (type === 'docknet_container' && macs(prior) !== macs(proposed)) replace.push('network');
+  for (const [name, b] of Object.entries(block.blocks ?? {})) {
+    if (b.replace ? !same(prior[name], proposed[name]) : b.nesting === 'list' && replacingInside(b, prior[name]) !== replacingInside(b, proposed[name])) replace.push(name);
+  }
   const changed = Object.keys(proposed).some((k) => !same(prior[k], proposed[k]));
   if (replace.length > 0) return { planned: { ...unknownComputed(block, stripComputed(block, proposed)), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: replace };
   if (changed && type === 'docknet_container') return { planned: { ...proposed, addresses: UNKNOWN, container_ids: UNKNOWN }, requiresReplace: [] };

@@ -1,5 +1,8 @@
 // Terraform schemas of docknet's resources, written once as data: the same description yields the
-// protocol's Schema messages, the msgpack (cty) coding of values, and the replace-or-update rules.
+// protocol's Schema messages, the msgpack (cty) coding of values, and the replace-or-update rules. The
+// fields of the spec format take their descriptions and replace rules from lib/model/fields.ts.
+import { changesInPlace, fieldDoc, type Section } from '../../lib/model/fields';
+import { snake } from './attributes';
 export type CtyType = 'string' | 'number' | 'bool' | ['list', CtyType] | ['map', CtyType];
 
 export interface Attribute {
@@ -26,41 +29,36 @@ export interface Block {
 }
 
 const str = (description: string, extra: Partial<Attribute> = {}): Attribute => ({ type: 'string', description, optional: true, ...extra });
-const bool = (description: string, extra: Partial<Attribute> = {}): Attribute => ({ type: 'bool', description, optional: true, ...extra });
-const num = (description: string, extra: Partial<Attribute> = {}): Attribute => ({ type: 'number', description, optional: true, ...extra });
-const strMap = (description: string, extra: Partial<Attribute> = {}): Attribute => ({ type: ['map', 'string'], description, optional: true, ...extra });
-const strList = (description: string, extra: Partial<Attribute> = {}): Attribute => ({ type: ['list', 'string'], description, optional: true, ...extra });
 const computed = (type: CtyType, description: string): Attribute => ({ type, description, computed: true });
-/** Marks settable attributes as replace-only; purely computed ones stay as they are. */
-const replaceAll = (attrs: Record<string, Attribute>): Record<string, Attribute> =>
-  Object.fromEntries(Object.entries(attrs).map(([k, a]) => [k, a.computed && !a.optional ? a : { ...a, replace: true }]));
 
-const ipam = (family: string): NestedBlock => ({
-  nesting: 'single',
-  replace: true,
-  block: {
-    description: `${family} address management`,
-    attributes: replaceAll({
-      subnet: str('the network in CIDR form'),
-      ip_range: str('the part of the subnet Docker allocates container addresses from', { computed: true }),
-      gateway: str('the gateway address inside the subnet; default: Docker picks one', { computed: true }),
-      aux_addresses: strMap('addresses Docker must not hand out, by name'),
+/**
+ * Attributes for fields of the spec format, named in snake_case: the description and whether a change
+ * replaces the object come from the table of field rules (lib/model/fields.ts), never from here.
+ */
+function fields(section: Section, types: Record<string, CtyType | [CtyType, Partial<Attribute>]>): Record<string, Attribute> {
+  return Object.fromEntries(
+    Object.entries(types).map(([field, t]) => {
+      const [type, extra] = Array.isArray(t) && t.length === 2 && typeof t[1] === 'object' && !Array.isArray(t[1]) ? (t as [CtyType, Partial<Attribute>]) : [t as CtyType, {}];
+      return [snake(field), { type, description: fieldDoc(section, field), optional: true, replace: !changesInPlace(section, field), ...extra }];
     }),
-  },
-});
+  );
+}
 
-const segment = (driver: string, modes: string): NestedBlock => ({
-  nesting: 'single',
-  replace: true,
-  block: {
-    description: `options of the ${driver} driver`,
-    attributes: replaceAll({
-      parent: str('host interface the segment hangs off, e.g. eth0', { required: true, optional: false }),
-      vlan: num('802.1Q VLAN id 1–4094: the parent becomes parent.vlan'),
-      mode: str(`${driver} mode: ${modes}`),
-    }),
-  },
-});
+/** A nested block for a field of the spec format, replacing or not as the table says. */
+function blockOf(section: Section, field: string, nesting: NestedBlock['nesting'], block: Omit<Block, 'description'>): NestedBlock {
+  return { nesting, replace: !changesInPlace(section, field), block: { description: fieldDoc(section, field), ...block } };
+}
+
+const REQUIRED: Partial<Attribute> = { required: true, optional: false };
+const PICKED: Partial<Attribute> = { computed: true };
+
+const ipam = (family: 'ipv4' | 'ipv6'): NestedBlock =>
+  blockOf('network', family, 'single', {
+    attributes: fields('ipam', { subnet: 'string', ipRange: ['string', PICKED], gateway: ['string', PICKED], auxAddresses: ['map', 'string'] }),
+  });
+
+const segment = (driver: 'macvlan' | 'ipvlan'): NestedBlock =>
+  blockOf('network', driver, 'single', { attributes: fields(driver, { parent: ['string', REQUIRED], vlan: 'number', mode: 'string' }) });
 
 const ownership = {
   stack: str('docknet stack that owns the object (label io.docknet.stack); default: the provider\'s stack', { replace: true }),
@@ -70,39 +68,21 @@ export const NETWORK: Block = {
   description: 'A Docker network owned by docknet: bridge with typed options, macvlan/VLAN or ipvlan segment, overlay, or a plugin driver.',
   attributes: {
     id: computed('string', 'Docker network id'),
-    ...replaceAll({
-      name: str('Docker network name', { required: true, optional: false }),
-      driver: str('bridge (default) | macvlan | ipvlan | overlay | any plugin name', { computed: true }),
-      internal: bool('no route to the outside world; default false', { computed: true }),
-      attachable: bool('overlay: standalone containers may attach; default false', { computed: true }),
-      labels: strMap('extra Docker labels'),
-      options: strMap('raw driver options, passed unchanged (plugin drivers)'),
-    }),
+    name: str('Docker network name', { ...REQUIRED, replace: true }),
+    ...fields('network', { driver: ['string', PICKED], internal: ['bool', PICKED], attachable: ['bool', PICKED], labels: ['map', 'string'], options: ['map', 'string'] }),
     ...ownership,
     bridge_interface: computed('string', 'host bridge interface of a bridge network'),
     adopted: computed('bool', 'true when the network was imported: docknet reads it but never changes or removes it'),
   },
   blocks: {
-    ipv4: ipam('IPv4'),
-    ipv6: ipam('IPv6 (present ⇒ IPv6 enabled)'),
-    bridge: {
-      nesting: 'single',
-      replace: true,
-      block: {
-        description: 'options of the bridge driver',
-        attributes: replaceAll({
-          name: str('host bridge interface name'),
-          icc: bool('inter-container connectivity; default true'),
-          masquerade: bool('masquerade outgoing traffic; default true'),
-          host_binding_ipv4: str('default host IP for publishes'),
-          mtu: num('MTU of the bridge'),
-          iface_prefix: str('prefix of interface names inside containers'),
-        }),
-      },
-    },
-    macvlan: segment('macvlan', 'bridge, vepa, passthru, private'),
-    ipvlan: segment('ipvlan', 'l2, l3, l3s'),
-    overlay: { nesting: 'single', replace: true, block: { description: 'options of the overlay driver', attributes: { encrypted: bool('IPsec encryption of the data plane', { replace: true }) } } },
+    ipv4: ipam('ipv4'),
+    ipv6: ipam('ipv6'),
+    bridge: blockOf('network', 'bridge', 'single', {
+      attributes: fields('bridge', { name: 'string', icc: 'bool', masquerade: 'bool', hostBindingIpv4: 'string', mtu: 'number', ifacePrefix: 'string' }),
+    }),
+    macvlan: segment('macvlan'),
+    ipvlan: segment('ipvlan'),
+    overlay: blockOf('network', 'overlay', 'single', { attributes: fields('overlay', { encrypted: 'bool' }) }),
   },
 };
 
@@ -110,64 +90,38 @@ export const CONTAINER: Block = {
   description: 'A container and its endpoints and port publishes. Networks attach and detach in place.',
   attributes: {
     id: computed('string', 'id of the (first) container'),
-    ...replaceAll({
-      name: str('container name (name-1 … name-N with replicas)', { required: true, optional: false }),
-      image: str('image reference', { required: true, optional: false }),
-      command: strList('command and arguments'),
-      env: strMap('environment'),
-      network_mode: str('host | none — exclusive with network blocks and publish'),
-      publish: strList('port publishes: [hostIp:]hostPort[-end]:containerPort[-end][/tcp|udp|sctp]'),
-      labels: strMap('extra Docker labels'),
-      init: bool('run an init (docker-init) as PID 1; default false'),
-      stop_grace_period: str('time to stop after SIGTERM before SIGKILL, also when replaced, e.g. 30s; default 10s'),
+    name: str('container name (name-1 … name-N with replicas)', { ...REQUIRED, replace: true }),
+    ...fields('container', {
+      image: ['string', REQUIRED],
+      command: ['list', 'string'],
+      env: ['map', 'string'],
+      networkMode: 'string',
+      publish: ['list', 'string'],
+      labels: ['map', 'string'],
+      init: 'bool',
+      stopGracePeriod: 'string',
+      replicas: 'number',
+      restart: 'string',
     }),
-    replicas: num('N > 1 ⇒ containers name-1 … name-N; changes in place'),
-    restart: str('restart policy: no | always | unless-stopped | on-failure; changes in place'),
     ...ownership,
     container_ids: computed(['list', 'string'], 'ids of the containers, one per replica'),
     addresses: computed(['map', 'string'], 'IPv4 address of the (first) container on each network'),
   },
   blocks: {
-    network: {
-      nesting: 'list',
-      block: {
-        description: 'an endpoint: the container attached to a network (in place: connect/disconnect)',
-        attributes: {
-          name: str('network name', { required: true, optional: false }),
-          ipv4: str('static IPv4 address'),
-          ipv6: str('static IPv6 address'),
-          aliases: strList('extra DNS names on this network'),
-          mac: str('MAC address (set at creation: a change replaces the container)'),
-        },
-      },
-    },
-    healthcheck: {
-      nesting: 'single',
-      replace: true,
-      block: {
-        description: 'container health check',
-        attributes: replaceAll({
-          test: strList('e.g. ["CMD-SHELL", "true"]', { required: true, optional: false }),
-          interval: str('e.g. 5s'),
-          timeout: str('e.g. 2s'),
-          retries: num('failures before unhealthy'),
-          start_period: str('e.g. 5s'),
-        }),
-      },
-    },
+    network: blockOf('container', 'networks', 'list', {
+      attributes: { name: str('network name', REQUIRED), ...fields('endpoint', { ipv4: 'string', ipv6: 'string', aliases: ['list', 'string'], mac: 'string' }) },
+    }),
+    healthcheck: blockOf('container', 'healthcheck', 'single', {
+      attributes: fields('healthcheck', { test: [['list', 'string'], REQUIRED], interval: 'string', timeout: 'string', retries: 'number', startPeriod: 'string' }),
+    }),
   },
 };
 
 export const ROUTE: Block = {
-  description: 'Forwarding between two bridge networks of the host (rules in DOCKER-USER).',
+  description: 'Forwarding between two bridge networks of the host (rules in DOCKER-USER, and raw PREROUTING on Docker 28+).',
   attributes: {
     id: computed('string', '<stack>:<route id>'),
-    ...replaceAll({
-      between: strList('two bridge network names, forwarding both ways'),
-      from: str('one way: the network traffic comes from'),
-      to: str('one way: the network traffic goes to'),
-    }),
-    allow: strList('filter: tcp/80, udp/53, icmp; default everything; changes in place'),
+    ...fields('route', { between: ['list', 'string'], from: 'string', to: 'string', allow: ['list', 'string'] }),
     ...ownership,
     route_id: computed('string', 'the route id in rule comments docknet:<stack>:<id>'),
   },
