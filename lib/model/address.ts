@@ -15,11 +15,13 @@ function toBigInt(bytes: number[]): bigint {
   return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 
+/** The family of an address written plainly, as Docker reads it; undefined when it is not one. */
 export function addressFamily(text: string): Family | undefined {
-  if (!ipaddr.isValid(text)) return undefined;
-  const kind = ipaddr.parse(text).kind();
-  if (kind === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
-  return kind;
+  // ipaddr also reads zones (fe80::1%eth0) and IPv4 parts in octal or hex (010.0.0.1, ::ffff:0x0a.0.0.1).
+  if (!/^[0-9A-Fa-f:.]+$/.test(text) || !ipaddr.isValid(text)) return undefined;
+  const v4 = text.slice(text.lastIndexOf(':') + 1);
+  if (v4.includes('.') && !ipaddr.IPv4.isValidFourPartDecimal(v4)) return undefined;
+  return ipaddr.parse(text).kind();
 }
 
 export function addressValue(text: string): bigint {

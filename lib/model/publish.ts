@@ -1,6 +1,7 @@
 // Port publishes: the short syntax "[hostIp:]hostPort[-end]:containerPort[-end][/proto]" and the long
 // form, expanded to one Publish per container port.
 import type { PublishDoc } from './schema';
+import { addressFamily } from './address';
 import type { Protocol, Publish } from './types';
 
 interface PortRange {
@@ -18,6 +19,7 @@ function parseRange(text: string): PortRange | string {
 }
 
 function expand(hostIp: string, hostPort: string, containerPort: string, protocol: Protocol): Publish[] | string {
+  if (hostIp !== '' && !addressFamily(hostIp)) return `host address "${hostIp}" is not an IP address`;
   const container = parseRange(containerPort);
   if (typeof container === 'string') return `container port ${container}`;
   const count = container.end - container.start + 1;

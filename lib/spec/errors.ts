@@ -19,9 +19,13 @@ export function formatPath(path: SpecPath): string {
   return out || '(root)';
 }
 
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** One issue, one line: line breaks and other control characters of names and values are shown escaped. */
 export function formatIssue(issue: SpecIssue): string {
   const where = issue.position ? `${issue.file}:${issue.position}` : issue.file;
-  return `${where}: ${formatPath(issue.path)}: ${issue.message}`;
+  return `${where}: ${formatPath(issue.path)}: ${issue.message}`.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Raised when specs are invalid; holds every problem found, not only the first. */

@@ -2,7 +2,7 @@
 // and line numbers, then normalized and merged per stack, then validated as a whole.
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { Lexer, LineCounter, Parser, parseDocument, isAlias, isMap, isNode, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { specSchema, type SpecDoc } from '../model/schema';
 import type { SpecPath, Source, Stack } from '../model/types';
@@ -39,16 +39,30 @@ export function specFiles(paths: string[]): string[] {
   return out;
 }
 
+/** The key a scalar map key becomes in JavaScript, as yaml's toJS makes it (null ⇒ "", 1 ⇒ "1"). */
+function jsKey(key: unknown): string | undefined {
+  if (!isScalar(key)) return undefined;
+  const v = key.value;
+  return v === null || v === undefined ? '' : typeof v === 'object' || typeof v === 'symbol' ? undefined : String(v);
+}
+
 function positionIn(doc: Document, lines: LineCounter): (path: SpecPath) => string | undefined {
+  // The node at the longest prefix of the path that is in the text. Keys are matched as JavaScript
+  // sees them: the path of a key written 1, true or null is "1", "true" or "".
   return (path) => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) {
-        const { line, col } = lines.linePos(node.range[0]);
-        return `${line}:${col}`;
-      }
+    let node: unknown = doc.contents;
+    let found: Node | undefined;
+    for (let n = 0; isNode(node) && node.range; n++) {
+      found = node;
+      if (n === path.length) break;
+      const part = path[n];
+      if (isMap(node)) node = node.items.find((pair) => jsKey(pair.key) === String(part))?.value;
+      else if (isSeq(node)) node = node.items[typeof part === 'number' ? part : /^\d+$/.test(part) ? Number(part) : -1];
+      else break;
     }
-    return undefined;
+    if (!found) return undefined;
+    const { line, col } = lines.linePos(found.range![0]);
+    return `${line}:${col}`;
   };
 }
 
@@ -65,7 +79,8 @@ function schemaIssues(error: z.ZodError, source: Source, issues: IssueList): voi
   for (const issue of error.issues.flatMap(flattenIssue)) {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) issues.add(source, [...path, key], 'unknown key');
+      // "__proto__" is reported by checkSchema wherever it is.
+      for (const key of issue.keys) if (key !== '__proto__') issues.add(source, [...path, key], 'unknown key');
     } else issues.add(source, path, issue.message);
   }
 }
@@ -83,13 +98,93 @@ interface ParsedFile {
   position?: (path: SpecPath) => string | undefined;
 }
 
+/**
+ * Paths of the "__proto__" keys of a document (YAML and JSON make them own keys; zod's records drop them
+ * unsaid). An object reached along two paths is reported at each, as its text would be; a cycle is cut.
+ */
+function protoKeys(doc: unknown): SpecPath[] {
+  const out: SpecPath[] = [];
+  const ancestors = new Set<unknown>();
+  const visit = (value: unknown, path: SpecPath): void => {
+    if (typeof value !== 'object' || value === null || ancestors.has(value)) return;
+    ancestors.add(value);
+    if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if ([Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+      if (Object.prototype.propertyIsEnumerable.call(value, '__proto__')) out.push([...path, '__proto__']);
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+    }
+    ancestors.delete(value);
+  };
+  visit(doc, []);
+  return out;
+}
+
 function checkSchema(input: SpecDocument, issues: IssueList): ParsedFile | undefined {
+  const source: Source = { file: input.file, path: [], position: input.position };
+  const reserved = protoKeys(input.doc);
+  for (const path of reserved) issues.add(source, path, 'the key "__proto__" cannot be used (JavaScript reserves it)');
   const result = specSchema.safeParse(input.doc);
   if (!result.success) {
-    schemaIssues(result.error, { file: input.file, path: [], position: input.position }, issues);
+    schemaIssues(result.error, source, issues);
     return undefined;
   }
+  if (reserved.length > 0) return undefined;
   return { file: input.file, doc: result.data, position: input.position };
+}
+
+/** Where yaml's toJS failed: the alias without an anchor, the first alias (too many), the merge of a non-map. */
+function failedAt(doc: Document, message: string): Node | undefined {
+  const target = (n: unknown) => (isAlias(n) ? n.resolve(doc) : n);
+  let at: Node | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      if (!/alias/i.test(message) || (!message.startsWith('Excessive') && alias.resolve(doc))) return undefined;
+      at = alias;
+      return visit.BREAK;
+    },
+    Pair(_, pair) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (!message.startsWith('Merge') || !(key === '<<' || (typeof key === 'symbol' && key.description === '<<'))) return undefined;
+      const value = target(pair.value);
+      const bad = (isSeq(value) ? value.items : [pair.value]).find((v) => !isMap(target(v)));
+      if (bad === undefined) return undefined;
+      at = isNode(bad) ? bad : (pair.value as Node);
+      return visit.BREAK;
+    },
+  });
+  return at;
+}
+
+/** The first map key that is a collection (or an alias of one), if any. */
+function collectionKey(doc: Document): Node | undefined {
+  let at: Node | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (!isMap(key) && !isSeq(key)) return undefined;
+      at = pair.key as Node;
+      return visit.BREAK;
+    },
+  });
+  return at;
+}
+
+// yaml recurses once per level of nesting: its composer runs out of stack near a thousand levels, at a
+// point that moves from one run to the next (the JIT), and its parser throws a RangeError a little
+// deeper. A spec nests a few levels, so deeper text is refused before yaml builds it.
+const MAX_DEPTH = 100;
+
+/** Where the text first nests deeper than MAX_DEPTH, if it does: yaml's parser keeps its open nodes on a list. */
+function tooDeep(text: string): { line: number; col: number } | undefined {
+  const lines = new LineCounter();
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0);
+  for (const lexeme of new Lexer().lex(text)) {
+    const at = parser.offset;
+    for (const _ of parser.next(lexeme)); // the tokens it completes are not needed here
+    if (parser.stack.length > MAX_DEPTH) return lines.linePos(at);
+  }
+  return undefined;
 }
 
 function parseFile(file: string, issues: IssueList): ParsedFile | undefined {
@@ -100,16 +195,44 @@ function parseFile(file: string, issues: IssueList): ParsedFile | undefined {
     issues.add({ file, path: [] }, [], `cannot read: ${(e as Error).message}`);
     return undefined;
   }
+  const malformed = `malformed ${extname(file) === '.json' ? 'JSON' : 'YAML'}`;
+  const deep = tooDeep(text);
+  if (deep) {
+    issues.issues.push({ file, path: [], message: `${malformed}: nested deeper than ${MAX_DEPTH} levels`, position: `${deep.line}:${deep.col}` });
+    return undefined;
+  }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Keys are unique as JavaScript sees them: 1 and "1" (or null and "") would be one key.
+  const uniqueKeys = (a: unknown, b: unknown) => a === b || (jsKey(a) !== undefined && jsKey(a) === jsKey(b));
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys });
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
       const { line, col } = lines.linePos(err.pos[0]);
-      issues.issues.push({ file, path: [], message: `malformed ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${err.message.split('\n')[0]}`, position: `${line}:${col}` });
+      issues.issues.push({ file, path: [], message: `${malformed}: ${err.message.split('\n')[0]}`, position: `${line}:${col}` });
     }
     return undefined;
   }
-  return checkSchema({ file, doc: doc.toJS(), position: positionIn(doc, lines) }, issues);
+  // A spec's keys are names: a list or map used as a key is refused here, before toJS, whose
+  // stringification of nested collection keys takes exponential time (a 2 KB file, minutes).
+  const complexKey = collectionKey(doc);
+  if (complexKey) {
+    const { line, col } = lines.linePos(complexKey.range![0]);
+    issues.issues.push({ file, path: [], message: `${malformed}: a key must be a plain name or number, not a list or a map`, position: `${line}:${col}` });
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (e) {
+    // Some problems show only when values are built: an alias without its anchor, too many aliases
+    // (a resource exhaustion guard), a merge of something that is not a map.
+    const message = e instanceof Error ? e.message : String(e);
+    const node = failedAt(doc, message) ?? doc.contents;
+    const pos = isNode(node) && node.range ? lines.linePos(node.range[0]) : undefined;
+    issues.issues.push({ file, path: [], message: `${malformed}: ${message.split('\n')[0]}`, position: pos && `${pos.line}:${pos.col}` });
+    return undefined;
+  }
+  return checkSchema({ file, doc: value, position: positionIn(doc, lines) }, issues);
 }
 
 /** How a spec file is named in a stack's origin: its real path, unless the caller knows better. */

@@ -87,17 +87,6 @@ function checkRoutes(stack: Stack, issues: IssueList, options: ValidateOptions):
   }
 }
 
-function publishesClash(a: Publish, b: Publish): boolean {
-  if (a.protocol !== b.protocol || a.hostPort === '' || b.hostPort === '') return false;
-  const wild = (ip: string) => ip === '' || ip === '0.0.0.0' || ip === '::';
-  const sameIp = a.hostIp === b.hostIp || wild(a.hostIp) || wild(b.hostIp);
-  if (!sameIp) return false;
-  const [a1, a2 = a1] = a.hostPort.split('-').map(Number);
-  const [b1, b2 = b1] = b.hostPort.split('-').map(Number);
-  // A range lets Docker pick one free port in it, so only fixed ports are taken for sure.
-  return a1 === a2 && b1 === b2 && a1 === b1;
-}
-
 interface Taken {
   container: ContainerSpec;
   path: (string | number)[];
@@ -131,12 +120,13 @@ function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: B
         else if (!blockContains(block, address)) issues.add(c.source, at(family), `${address} is outside the subnet ${block.text} of network ${net.name}`);
         else {
           const key = `${net.name}/${canonicalAddress(address)}`;
+          // A gateway that is no address of this family was reported by checkIpam (and may not even parse).
           const gateway = net[family]?.gateway;
           const other = addresses.get(key);
           if (other) {
             const who = other.container.service === c.service ? `replica ${other.container.name}` : `container ${other.container.name}`;
             issues.add(c.source, at(family), `${address} is taken twice: also by ${who}${c.name !== c.service ? ' (a static address cannot serve replicas)' : ''}`);
-          } else if (gateway !== undefined && canonicalAddress(gateway) === canonicalAddress(address)) {
+          } else if (gateway !== undefined && addressFamily(gateway) === family && canonicalAddress(gateway) === canonicalAddress(address)) {
             issues.add(c.source, at(family), `${address} is the gateway of network ${net.name}`);
           } else addresses.set(key, { container: c, path: at(family) });
         }
@@ -150,22 +140,51 @@ function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: B
         if (!/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/.test(a)) issues.add(c.source, at('aliases', String(i)), `alias "${a}" is not a DNS name`);
       });
     }
-    c.publish.forEach((p, i) => {
-      if (p.hostIp !== '' && !addressFamily(p.hostIp)) issues.add(c.source, ['publish', i], `host address "${p.hostIp}" is not an IP address`);
-    });
   }
 }
 
 function checkPorts(stacks: Stack[], issues: IssueList): void {
-  const all = stacks.flatMap((s) => s.containers.flatMap((c) => c.publish.map((p, i) => ({ c, p, i }))));
-  for (let x = 0; x < all.length; x++) {
-    for (let y = 0; y < x; y++) {
-      if (publishesClash(all[x].p, all[y].p)) {
-        const o = all[y];
-        const who = o.c.name === all[x].c.name ? 'this container' : `container ${o.c.name}`;
-        issues.add(all[x].c.source, ['publish'], `host port ${all[x].p.hostPort}/${all[x].p.protocol} is published twice: also by ${who}${all[x].c.service === o.c.service && all[x].c.name !== o.c.name ? ' (a fixed host port cannot serve replicas)' : ''}`);
-        break;
+  // Only fixed host ports can clash, so publishes are indexed by protocol and port, and a range of
+  // 65535 ports or many replicas stay linear. A publish that clashes with an earlier one on the same
+  // (or a wildcard) address stays out of the index: whatever clashes with it clashes with that one first.
+  const wild = (ip: string) => ip === '' || ip === '0.0.0.0' || ip === '::';
+  const byPort = new Map<string, { c: ContainerSpec; p: Publish }[]>();
+  // Each container's clashes, one per container it clashes with however many ports: (first port, count).
+  const clashes = new Map<ContainerSpec, Map<ContainerSpec, { p: Publish; more: number }>>();
+  // Replicas share one list of publishes: its fixed ports are found once, and from the third replica on
+  // the clashes are those of the second (the index only grows behind what it found).
+  const shared = new Map<Publish[], { ports: { key: string; p: Publish }[]; users: number; last?: Map<ContainerSpec, { p: Publish; more: number }> }>();
+  for (const c of stacks.flatMap((s) => s.containers)) {
+    let list = shared.get(c.publish);
+    if (!list) {
+      const ports = c.publish.flatMap((p) => {
+        // A range lets Docker pick one free port in it, so only fixed ports are taken for sure.
+        const [first, last = first] = /^\d+(-\d+)?$/.test(p.hostPort) ? p.hostPort.split('-').map(Number) : [];
+        return first !== undefined && first === last ? [{ key: `${p.protocol}/${first}`, p }] : [];
+      });
+      shared.set(c.publish, (list = { ports, users: 0 }));
+    }
+    if (list.users++ >= 2) {
+      if (list.last) clashes.set(c, list.last);
+      continue;
+    }
+    for (const { key, p } of list.ports) {
+      const earlier = byPort.get(key) ?? byPort.set(key, []).get(key)!;
+      const o = earlier.find((e) => e.p.hostIp === p.hostIp || wild(e.p.hostIp) || wild(p.hostIp));
+      if (!o || (o.p.hostIp !== p.hostIp && !wild(o.p.hostIp))) earlier.push({ c, p });
+      if (o) {
+        const mine = clashes.get(c) ?? clashes.set(c, new Map()).get(c)!;
+        const seen = mine.get(o.c);
+        if (seen) seen.more++;
+        else mine.set(o.c, { p, more: 0 });
       }
+    }
+    list.last = clashes.get(c);
+  }
+  for (const [c, others] of clashes) {
+    for (const [o, { p, more }] of others) {
+      const who = o.name === c.name ? 'this container' : `container ${o.name}`;
+      issues.add(c.source, ['publish'], `host port ${p.hostPort}/${p.protocol}${more > 0 ? ` (and ${more} more)` : ''} is published twice: also by ${who}${c.service === o.service && c.name !== o.name ? ' (a fixed host port cannot serve replicas)' : ''}`);
     }
   }
 }
