@@ -39,9 +39,21 @@ function progressPrinter(): (e: ProgressEvent) => void {
   };
 }
 
+/** The global options naming the engine (-H/--host, --context) and the tcp firewall helper. */
+interface EngineOptions {
+  host?: string;
+  context?: string;
+  firewallHelper?: string;
+}
+let engineChoice: EngineOptions = {};
+
 /** The core, as the command line uses it: manager cli, progress and lock waits on stderr. */
 function docknet(progress = false, command = 'docknet'): Docknet {
   return new Docknet({
+    dockerHost: engineChoice.host,
+    dockerHostSource: '--host',
+    context: engineChoice.context,
+    firewallHelper: engineChoice.firewallHelper,
     concurrency: Number(process.env.DOCKNET_CONCURRENCY ?? 4),
     onProgress: progress ? progressPrinter() : undefined,
     manager: 'cli',
@@ -177,7 +189,11 @@ export function program(): Command {
 Specs are YAML or JSON files (version: 1) with networks, containers and routes; a folder means every
 *.yaml, *.yml and *.json in it. Objects docknet creates carry the labels io.docknet.managed and
 io.docknet.stack; firewall rules carry the comment docknet:<stack>:<route>. Nothing else is touched.
-The Docker endpoint is DOCKER_HOST (default: the local unix socket).
+The Docker engine is chosen as the docker CLI chooses it: -H/--host, --context, DOCKER_HOST,
+DOCKER_CONTEXT, the current context of the docker config, else unix:///var/run/docker.sock; unix://,
+tcp:// (TLS with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) and ssh://user@host. Routes are written into the
+firewall of the engine's host: here for unix://, over ssh for ssh://; for tcp:// only through a helper
+container (--firewall-helper IMAGE), otherwise they are refused.
 
 Examples:
   docknet validate stacks/
@@ -185,6 +201,12 @@ Examples:
   docknet apply stacks/two-bridges.yaml --yes
   docknet status stacks/ --json
   docknet destroy stacks/two-bridges.yaml --yes`)
+    .option('-H, --host <url>', 'Docker endpoint: unix:///path, tcp://host[:port], ssh://[user@]host[:port] (default: DOCKER_HOST, DOCKER_CONTEXT, the current docker context, the local socket)')
+    .option('--context <name>', 'docker context to use (docker context ls); not together with --host')
+    .option('--firewall-helper <image>', 'for a tcp:// engine: run the host\'s iptables through a privileged helper container of this image on that engine (it needs nsenter); default DOCKNET_FIREWALL_HELPER')
+    .hook('preAction', (root) => {
+      engineChoice = root.opts() as EngineOptions;
+    })
     .showHelpAfterError();
 
   cmd.command('validate')

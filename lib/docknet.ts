@@ -2,6 +2,8 @@
 // reconciler call. Reading (observe, plan) takes no lock; every change holds the engine's lock for the
 // whole plan → apply → verify, plans afresh under it, and works only for the stack's manager.
 import { Engine } from './drivers/docker';
+import { resolveEndpoint, type Endpoint } from './drivers/endpoint';
+import { engineHost } from './drivers/engine-host';
 import { Firewall } from './drivers/firewall';
 import { withEngineLock, type LockHolder } from './drivers/lock';
 import type { Stack } from './model/types';
@@ -14,8 +16,22 @@ import { ApplyError, executePlan, prepareImages, remainingDifferences, type Prog
 import { Rollback } from './apply/rollback';
 
 export interface DocknetOptions {
-  /** Docker endpoint in DOCKER_HOST syntax; default: DOCKER_HOST, else the local unix socket. */
+  /**
+   * Docker endpoint in DOCKER_HOST syntax (unix://, tcp://, ssh://), like the CLI's -H; default: resolved
+   * as the docker CLI resolves it (DOCKER_HOST, DOCKER_CONTEXT, the current context, the local socket).
+   */
   dockerHost?: string;
+  /** How a person gave `dockerHost`, for messages ("--host", "docker_host of the provider"). */
+  dockerHostSource?: string;
+  /** A docker context by name, like the CLI's --context (not together with dockerHost). */
+  context?: string;
+  /** An endpoint resolved already (instead of dockerHost and context). */
+  endpoint?: Endpoint;
+  /**
+   * For tcp:// engines: the image of a privileged helper container that runs the host's iptables there
+   * (it needs nsenter); default DOCKNET_FIREWALL_HELPER. Without it, routes on a tcp engine are refused.
+   */
+  firewallHelper?: string;
   /** Steps run at once inside a phase. */
   concurrency?: number;
   onProgress?: (e: ProgressEvent) => void;
@@ -67,8 +83,10 @@ export class Docknet {
   readonly manager: string;
 
   constructor(private readonly options: DocknetOptions = {}) {
-    this.engine = new Engine(options.dockerHost);
-    this.firewall = new Firewall();
+    // The engine and the firewall of its host, from one resolved endpoint: they can never disagree.
+    const endpoint = options.endpoint ?? resolveEndpoint({ host: options.dockerHost, hostSource: options.dockerHostSource ?? 'dockerHost', context: options.context });
+    this.engine = new Engine(endpoint);
+    this.firewall = new Firewall(engineHost(endpoint, { helperImage: options.firewallHelper || process.env.DOCKNET_FIREWALL_HELPER || undefined }));
     this.manager = options.manager ?? 'cli';
   }
 

@@ -3,12 +3,22 @@
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import type { EngineFacts } from '../plan/route-rules';
+import { connectionProblem, dockerOptions, endpointName, resolveEndpoint, unreachableMessage, type Endpoint } from './endpoint';
 
 /** An error the engine answered with, carrying its HTTP status and message. */
 export class EngineError extends Error {
   constructor(readonly operation: string, readonly statusCode: number | undefined, readonly engineMessage: string) {
     super(`${operation}: ${engineMessage}`);
     this.name = 'EngineError';
+  }
+}
+
+/** The engine cannot be reached at all: one line naming the endpoint, how it was chosen, and why. */
+export class EngineUnreachable extends EngineError {
+  constructor(operation: string, readonly target: Endpoint, readonly problem: string) {
+    super(operation, undefined, problem);
+    this.message = unreachableMessage(target, problem);
+    this.name = 'EngineUnreachable';
   }
 }
 
@@ -25,17 +35,17 @@ export function isTransient(status: number | undefined, message: string): boolea
   return (status === 409 && /in progress/i.test(message)) || /device or resource busy|removal of container .* is already in progress/i.test(message);
 }
 
-/** Connection options for a Docker endpoint in DOCKER_HOST syntax (unix:///path, tcp://host:port). */
-export function engineOptions(host: string | undefined): Docker.DockerOptions | undefined {
-  if (!host) return undefined; // dockerode reads DOCKER_HOST itself, as every Docker tool does
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
-  const url = new URL(host.replace(/^tcp:/, 'http:'));
-  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+/**
+ * Connection options for a Docker endpoint in DOCKER_HOST syntax (unix://, tcp:// with TLS from the
+ * environment, ssh://), resolved as the docker CLI resolves it when none is given (lib/drivers/endpoint.ts).
+ */
+export function engineOptions(host: string | undefined): Docker.DockerOptions {
+  return dockerOptions(resolveEndpoint({ host }));
 }
 
-/** Whether the engine runs on this machine, so host links and the firewall are the engine's own. */
-export function engineIsLocal(host = process.env.DOCKER_HOST): boolean {
-  return !host || host.startsWith('unix://');
+/** Whether the engine runs on this machine (a unix socket), so host links and the firewall are here. */
+export function engineIsLocal(host?: string): boolean {
+  return resolveEndpoint({ host }).kind === 'unix';
 }
 
 /** The facts docknet needs from an engine's GET /info answer (FirewallBackend exists from 28.1: absent means iptables). */
@@ -73,14 +83,23 @@ export class Engine {
   private readonly docker: Docker;
   /** API calls made, by operation. */
   readonly calls = new Map<string, number>();
+  /** The endpoint, resolved as the docker CLI resolves it, and how it was chosen. */
+  readonly target: Endpoint;
 
-  constructor(readonly host?: string) {
-    this.docker = new Docker(engineOptions(host));
+  /** `endpoint`: a resolved endpoint, or one in DOCKER_HOST syntax (default: resolved as the docker CLI does). */
+  constructor(endpoint?: Endpoint | string) {
+    this.target = typeof endpoint === 'object' ? endpoint : resolveEndpoint({ host: endpoint, hostSource: 'dockerHost' });
+    this.docker = new Docker(dockerOptions(this.target));
   }
 
-  /** The endpoint as a person would name it. */
+  /** The endpoint in DOCKER_HOST syntax. */
+  get host(): string {
+    return this.target.url;
+  }
+
+  /** The endpoint as a person would name it (with the context that chose it). */
   get endpoint(): string {
-    return this.host ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    return endpointName(this.target);
   }
 
   get callCount(): number {
@@ -96,6 +115,8 @@ export class Engine {
       try {
         return await fn();
       } catch (e) {
+        const problem = connectionProblem(this.target, e);
+        if (problem) throw new EngineUnreachable(operation, this.target, problem);
         const { status, message } = engineMessage(e);
         // The engine is busy with the object (a removal in progress, a device still busy): it passes.
         if (attempt < TRANSIENT_ATTEMPTS && isTransient(status, message)) {

@@ -1,11 +1,12 @@
-// The host firewall, through iptables and ip6tables with argument arrays (never a shell). docknet's
-// rules live in chains Docker creates and never flushes (DOCKER-USER in filter, PREROUTING in raw);
-// each carries the comment docknet:<stack>:<route>, which is how docknet knows what it owns.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+// The firewall of the engine's host, through iptables and ip6tables with argument arrays (never a
+// shell string). They run where the engine runs (lib/drivers/engine-host.ts): on this machine for a
+// unix socket, on the far host over ssh, through a helper container on a tcp engine when opted in —
+// reads and writes always in the same place. docknet's rules live in chains Docker creates and never
+// flushes (DOCKER-USER in filter, PREROUTING in raw); each carries the comment
+// docknet:<stack>:<route>, which is how docknet knows what it owns.
 import type { Family } from '../model/types';
+import { HostUnavailable, LocalHost, type EngineHost } from './engine-host';
 
-const run = promisify(execFile);
 export const COMMENT_PREFIX = 'docknet:';
 
 /** A chain of one table of one address family: where a rule lives. */
@@ -59,7 +60,8 @@ function parseComment(args: string[]): { stack: string; route: string } | undefi
 }
 
 export class FirewallError extends Error {
-  constructor(message: string, readonly kind: 'missing-tool' | 'missing-chain' | 'denied' | 'failed' = 'failed') {
+  /** unreachable: the engine's host cannot run commands at all (a tcp engine without the helper, ssh refused). */
+  constructor(message: string, readonly kind: 'missing-tool' | 'missing-chain' | 'denied' | 'unreachable' | 'failed' = 'failed') {
     super(message);
     this.name = 'FirewallError';
   }
@@ -74,10 +76,11 @@ export class Firewall {
   calls = 0;
   private readonly binaries: Record<Family, string>;
 
-  constructor(binaries: Partial<Record<Family, string>> = {}) {
+  /** `host`: where the engine runs (default this machine). DOCKNET_IPTABLES/DOCKNET_IP6TABLES name the binaries on this machine. */
+  constructor(readonly host: EngineHost = new LocalHost(), binaries: Partial<Record<Family, string>> = {}) {
     this.binaries = {
-      ipv4: binaries.ipv4 ?? process.env.DOCKNET_IPTABLES ?? 'iptables',
-      ipv6: binaries.ipv6 ?? process.env.DOCKNET_IP6TABLES ?? 'ip6tables',
+      ipv4: binaries.ipv4 ?? (host.local ? process.env.DOCKNET_IPTABLES : undefined) ?? 'iptables',
+      ipv6: binaries.ipv6 ?? (host.local ? process.env.DOCKNET_IP6TABLES : undefined) ?? 'ip6tables',
     };
   }
 
@@ -85,19 +88,22 @@ export class Firewall {
     this.calls++;
     const binary = this.binaries[place.family];
     const full = ['-w', String(LOCK_WAIT_S), '-t', place.table, ...args];
+    const on = this.host.local ? '' : ` on ${this.host.where}`;
+    let r;
     try {
-      const { stdout } = await run(binary, full, { maxBuffer: 64 * 1024 * 1024, timeout: CALL_TIMEOUT_MS });
-      return stdout;
+      r = await this.host.run([binary, ...full], { timeoutMs: CALL_TIMEOUT_MS });
     } catch (e) {
-      const err = e as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };
-      if (err.code === 'ENOENT') throw new FirewallError(`${binary} is not installed: routes need it (Debian: apt-get install iptables)`, 'missing-tool');
-      const text = (err.stderr ?? err.message).trim();
-      if (err.killed) throw new FirewallError(`${binary} ${full.join(' ')}: no answer within ${CALL_TIMEOUT_MS / 1000}s`);
-      // iptables-nft says "incompatible" for a chain in a table that does not exist at all.
-      if (/No chain|does not exist|incompatible/.test(text)) throw new FirewallError(`${binary}: ${placeName(place)} does not exist`, 'missing-chain');
-      if (/Permission denied|you must be root/i.test(text)) throw new FirewallError(`${binary} ${full.join(' ')}: ${text}`, 'denied');
-      throw new FirewallError(`${binary} ${full.join(' ')}: ${text}`);
+      if (e instanceof HostUnavailable) throw new FirewallError(e.message, 'unreachable');
+      throw e;
     }
+    if (r.code === 0) return r.stdout;
+    const text = r.stderr.trim();
+    if (r.code === 127) throw new FirewallError(`${binary} is not installed${on}: routes need it (Debian: apt-get install iptables)`, 'missing-tool');
+    if (r.timedOut) throw new FirewallError(`${binary} ${full.join(' ')}${on}: no answer within ${CALL_TIMEOUT_MS / 1000}s`);
+    // iptables-nft says "incompatible" for a chain in a table that does not exist at all.
+    if (/No chain|does not exist|incompatible/.test(text)) throw new FirewallError(`${binary}${on}: ${placeName(place)} does not exist`, 'missing-chain');
+    if (/Permission denied|you must be root/i.test(text)) throw new FirewallError(`${binary} ${full.join(' ')}${on}: ${text}`, 'denied');
+    throw new FirewallError(`${binary} ${full.join(' ')}${on}: ${text}`);
   }
 
   /** docknet's rules in a chain; undefined when the chain does not exist. */

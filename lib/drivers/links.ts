@@ -1,12 +1,36 @@
 // Host links and kernel features: what a macvlan/ipvlan parent needs to exist, and how to explain an
-// engine failure that comes from a kernel without 802.1Q VLAN or ipvlan support.
+// engine failure that comes from a kernel without 802.1Q VLAN or ipvlan support. The links are those
+// of the engine's host: read here for a local engine, with `ip -o link show` there for a remote one.
 import { readdirSync } from 'node:fs';
+import type { EngineHost } from './engine-host';
 
+/** This machine's links. */
 export function hostLinks(): Set<string> {
   try {
     return new Set(readdirSync('/sys/class/net'));
   } catch {
     return new Set();
+  }
+}
+
+/** Link names in `ip -o link show` output ("2: eth0@if5: <…>" → eth0). */
+export function parseIpLinks(output: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of output.split('\n')) {
+    const m = /^\d+:\s+([^:@\s]+)(@[^:\s]*)?:/.exec(line);
+    if (m) names.add(m[1]);
+  }
+  return names;
+}
+
+/** The links of the engine's host; undefined when they cannot be read there (the check is then skipped). */
+export async function engineHostLinks(host: EngineHost): Promise<Set<string> | undefined> {
+  if (host.local) return hostLinks();
+  try {
+    const r = await host.run(['ip', '-o', 'link', 'show'], { timeoutMs: 15_000 });
+    return r.code === 0 ? parseIpLinks(r.stdout) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

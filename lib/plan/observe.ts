@@ -3,9 +3,8 @@
 // neither the restart policy nor aliases, so the containers whose spec sets them are inspected: what
 // is compared is what the engine reports now, never what docknet wrote at creation.
 import type { Engine, ContainerDetail, ContainerInfo, NetworkInfo } from '../drivers/docker';
-import { engineIsLocal } from '../drivers/docker';
 import { FirewallError, type Firewall, type OwnedRule } from '../drivers/firewall';
-import { hostLinks } from '../drivers/links';
+import { engineHostLinks } from '../drivers/links';
 import { addressFamily } from '../model/address';
 import type { Stack } from '../model/types';
 import { LABEL } from './desired';
@@ -58,7 +57,10 @@ export interface ObservedHost {
   rules: OwnedRule[] | undefined;
   /** Why there are no rules to read: the chain is missing, or the firewall cannot be read (unreadable). */
   firewallProblem?: { message: string; unreadable: boolean };
-  /** Host links, when the engine is local (otherwise they cannot be checked from here). */
+  /**
+   * Links of the engine's host: read here for a local engine, over ssh or through the helper for a
+   * remote one when a spec has a macvlan/ipvlan parent to check; undefined when they cannot be read.
+   */
   links: Set<string> | undefined;
 }
 
@@ -141,19 +143,24 @@ async function observeFirewall(firewall: Firewall, facts: EngineFacts): Promise<
     return { layout, rules: [...v4, ...(v6 ?? []), ...(raw4 ?? []), ...(raw6 ?? [])] };
   } catch (e) {
     if (!(e instanceof FirewallError)) throw e;
-    return { layout: firewallLayout(facts, false), rules: undefined, firewallProblem: { unreadable: true, message: `the firewall cannot be read: ${e.message}` } };
+    // A host out of reach says itself why and what to do.
+    const message = e.kind === 'unreachable' ? e.message : `the firewall cannot be read: ${e.message}`;
+    return { layout: firewallLayout(facts, false), rules: undefined, firewallProblem: { unreadable: true, message } };
   }
 }
 
 /** Reads what the planner needs. `desired` decides which containers need a closer look. */
 export async function observeHost(engine: Engine, firewall: Firewall, desired: Stack[]): Promise<ObservedHost> {
   const asked = engine.facts();
-  const [facts, networks, containers, volumes, reading] = await Promise.all([
+  // A remote host's links cost a round trip: read them only when a parent is to be checked.
+  const needLinks = firewall.host.local || desired.some((s) => s.networks.some((n) => n.parent !== undefined));
+  const [facts, networks, containers, volumes, reading, links] = await Promise.all([
     asked,
     engine.listNetworks(),
     engine.listContainers(),
     engine.listVolumes(LABEL.record),
     asked.then((f) => observeFirewall(firewall, f)),
+    needLinks ? asked.then(() => engineHostLinks(firewall.host)) : undefined,
   ]);
   const host: ObservedHost = {
     engine: facts,
@@ -161,7 +168,7 @@ export async function observeHost(engine: Engine, firewall: Firewall, desired: S
     records: readRecords(volumes),
     networks: new Map(networks.map((n) => [n.Name, observeNetwork(n)])),
     containers: new Map(containers.map((c) => observeContainer(c)).map((c) => [c.name, c])),
-    links: engineIsLocal(engine.host ?? process.env.DOCKER_HOST) ? hostLinks() : undefined,
+    links,
   };
   const toInspect: ObservedContainer[] = [];
   for (const c of desired.flatMap((s) => s.containers)) {

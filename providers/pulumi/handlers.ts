@@ -117,7 +117,8 @@ export function diff(olds: Inputs, news: Inputs): DiffResult {
 }
 
 function docknet(inputs: Inputs, dockerHost?: string): Docknet {
-  return new Docknet({ dockerHost: inputs.dockerHost ?? dockerHost, manager: 'pulumi', command: 'pulumi (docknet provider)' });
+  // Unset: resolved as the docker CLI resolves it (DOCKER_HOST, DOCKER_CONTEXT, the current context).
+  return new Docknet({ dockerHost: inputs.dockerHost || dockerHost || undefined, dockerHostSource: inputs.dockerHost ? 'the dockerHost argument' : 'docknet:dockerHost', manager: 'pulumi', command: 'pulumi (docknet provider)' });
 }
 
 /** What a resource exposes: ids, interfaces, addresses (the host's view of a network stays inside). */

@@ -24,7 +24,8 @@ interface Diagnostic {
   attribute?: { steps: ({ attribute_name: string } | { element_key_int: number } | { element_key_string: string })[] };
 }
 
-const config = { dockerHost: process.env.DOCKER_HOST as string | undefined, stack: 'terraform' };
+// docker_host unset: the engine is resolved as the docker CLI resolves it (DOCKER_HOST, DOCKER_CONTEXT, the current context).
+const config = { dockerHost: undefined as string | undefined, stack: 'terraform' };
 
 const core = () => import('../../lib/resource');
 const errors = () => import('../../lib/spec/errors');
@@ -89,7 +90,7 @@ async function validate(type: ResourceType, v: ObjectValue): Promise<Diagnostic[
 
 async function docknet() {
   const { Docknet } = await core();
-  return new Docknet({ dockerHost: config.dockerHost, manager: 'terraform', command: 'terraform (docknet provider)' });
+  return new Docknet({ dockerHost: config.dockerHost, dockerHostSource: 'docker_host of the provider', manager: 'terraform', command: 'terraform (docknet provider)' });
 }
 
 /** Wraps a handler: exceptions become error diagnostics, never a broken gRPC call. */
@@ -120,7 +121,7 @@ const providerService = {
 
   ConfigureProvider: handler(async (req) => {
     const v = (dynamic(req.config as never) ?? {}) as ObjectValue;
-    if (typeof v.docker_host === 'string') config.dockerHost = v.docker_host;
+    if (typeof v.docker_host === 'string' && v.docker_host !== '') config.dockerHost = v.docker_host;
     if (typeof v.stack === 'string') config.stack = v.stack;
     return { diagnostics: [] };
   }),
