@@ -282,28 +282,57 @@ rule ahead of docknet's that drops the traffic makes the route's checks fail.`)
       if (drift.length > 0) throw new Exit(EXIT.drift);
     });
 
-  cmd.command('watch')
+  const watchCmd = cmd.command('watch')
     .description('the GitOps reconciler: converge this host to the specs in a git repository (or a folder), and keep it there')
     .option('--repo <url>', 'git repository: a path, file://, or any URL git can fetch')
     .option('--dir <dir>', 'a plain folder of specs, watched live (no git)')
     .option('--branch <branch>', 'branch to follow', 'main')
-    .option('--path <dir>', 'folder of specs inside the repository', '')
+    .option('--path <dir>', 'folder of specs inside the repository; again for more folders (a fleet: --path hosts/h1 --path shared)', (dir: string, seen: string[]) => [...seen, dir], [] as string[])
     .option('--interval <duration>', 'poll the repository this often (the fallback when no hook or webhook reaches us)', '30s')
     .option('--resync <duration>', 're-check the host (firewall rules have no events) this often', '10s')
-    .option('--listen <host:port>', 'HTTP endpoint: /healthz, /status, /metrics, /notify, /webhook, /suspend, /resume', '127.0.0.1:9479')
+    .option('--listen <host:port>', 'HTTP endpoint: /healthz, /status, /metrics, /notify, /webhook, /suspend, /resume, /allow-prune', '127.0.0.1:9479')
+    .option('--token-file <file>', 'token that POST /notify, /suspend, /resume and /allow-prune need (Authorization: Bearer <token>); the webhook secret works too')
     .option('--webhook-secret-file <file>', 'shared secret for X-Hub-Signature-256 webhooks (GitHub, Gitea, Forgejo)')
     .option('--require-signed-commits', 'apply only commits signed by a key in --allowed-signers')
-    .option('--allowed-signers <file>', 'SSH allowed-signers file, or PGP public keys (armored)')
+    .option('--allowed-signers <file>', 'SSH allowed-signers file, or PGP public keys (armored); read afresh for every commit')
+    .option('--max-prune <n>', 'a commit may remove at most this many stacks; one removing more is held until a person allows it', '1')
+    .option('--allow-empty', 'let a spec folder without any spec file remove every stack (refused by default)')
+    .option('--debounce <duration>', 'with --dir: a spec file must stay deleted this long before its stack is removed', '2s')
+    .option('--git-timeout <duration>', 'stop (and report) a git or gpg call that takes longer', '60s')
+    .option('--take-over-from <manager...>', 'take over stacks managed by these managers (e.g. watch:<id> of this reconciler before its --path changed) instead of leaving them alone')
     .option('--state-dir <dir>', 'where the reconciler keeps its mirror, checkouts and state (default ~/.docknet/watch/<id>)')
     .addHelpText('after', `
-Triggers: a push (install the hook: docknet hook install BARE_REPO), a signed webhook
-(POST /webhook), polling at --interval, Docker events for what docknet owns, and a resync at
+Triggers: a push (install the hook: docknet hook install BARE_REPO --token-file FILE), a signed
+webhook (POST /webhook), polling at --interval, Docker events for what docknet owns, and a resync at
 --resync. Bad commits change nothing and show in /status. Logs are JSON lines on stdout.
-SIGTERM lets the current step finish, then exits.`)
+Nothing is removed because something is missing: a missing spec folder changes nothing, an empty one
+removes stacks only with --allow-empty, and a commit removing more than --max-prune stacks is held
+until allowed (docknet watch allow-prune COMMIT, or the commit trailer "Docknet-Allow-Prune: a, b").
+Stacks another manager owns (docknet apply, Terraform, Pulumi) show as managed-elsewhere and are
+left alone. SIGTERM lets the current step finish, then exits.`)
     .action(async (opts) => {
       const { watch } = await import('../reconciler/watch');
-      await watch(opts);
+      try {
+        await watch({ ...opts, ...engineChoice });
+      } catch (e) {
+        // At once and non-zero (a busy --listen port, a missing token file): nothing keeps running.
+        process.stderr.write(`error: ${(e as Error).message}\n`);
+        process.exit(EXIT.error);
+      }
       process.exit(0);
+    });
+  watchCmd.command('allow-prune')
+    .description('allow a held commit to remove the stacks it removes (see pruneHold in docknet status --watch-url)')
+    .argument('<commit>', 'the held commit (its id, or at least its first 7 characters)')
+    .option('--watch-url <url>', 'the reconciler', 'http://127.0.0.1:9479')
+    .option('--token-file <file>', 'the reconciler\'s token (its --token-file, or webhook secret file)')
+    .action(async (commit: string, _opts: unknown, command: Command) => {
+      const opts = command.optsWithGlobals() as { watchUrl: string; tokenFile?: string };
+      const { callReconciler } = await import('../reconciler/hook');
+      const res = await callReconciler(opts.watchUrl, '/allow-prune', opts.tokenFile, { commit });
+      const answer = (await res.json().catch(() => ({}))) as { error?: string; allowed?: string; stacks?: string[] };
+      if (!res.ok) throw new Error(`${opts.watchUrl}/allow-prune: HTTP ${res.status}: ${answer.error ?? ''}`);
+      process.stdout.write(`allowed: commit ${answer.allowed} may remove ${answer.stacks?.join(', ')}\n`);
     });
 
   const hook = cmd.command('hook').description('git hooks that notify a running reconciler');
@@ -311,25 +340,29 @@ SIGTERM lets the current step finish, then exits.`)
     .description('write a post-receive hook into a bare repository: every push notifies the reconciler at once')
     .argument('<bare-repo>', 'path of the bare repository')
     .option('--url <url>', 'the reconciler', 'http://127.0.0.1:9479')
-    .action(async (bare: string, opts: { url: string }) => {
+    .option('--token-file <file>', 'the reconciler\'s token, read by the hook at each push (the token is not copied into the hook)')
+    .action(async (bare: string, opts: { url: string; tokenFile?: string }) => {
       const { installHook } = await import('../reconciler/hook');
-      process.stdout.write(`installed ${installHook(bare, opts.url)}\n`);
+      process.stdout.write(`installed ${installHook(bare, opts.url, opts.tokenFile)}\n`);
     });
   hook.command('notify')
     .description('tell the reconciler that commits arrived (what the hook runs); never fails a push')
     .option('--url <url>', 'the reconciler', 'http://127.0.0.1:9479')
-    .action(async (opts: { url: string }) => {
+    .option('--token-file <file>', 'the reconciler\'s token')
+    .action(async (opts: { url: string; tokenFile?: string }) => {
       const { notify } = await import('../reconciler/hook');
-      await notify(opts.url);
+      await notify(opts.url, opts.tokenFile);
     });
 
   for (const [verb, text] of [['suspend', 'pause reconciliation without stopping the reconciler'], ['resume', 'restart reconciliation']] as const) {
     cmd.command(verb)
       .description(text)
       .option('--watch-url <url>', 'the reconciler', 'http://127.0.0.1:9479')
-      .action(async (opts: { watchUrl: string }) => {
-        const res = await fetch(`${opts.watchUrl}/${verb}`, { method: 'POST' });
-        if (!res.ok) throw new Error(`${opts.watchUrl}/${verb}: HTTP ${res.status}`);
+      .option('--token-file <file>', 'the reconciler\'s token (its --token-file, or webhook secret file)')
+      .action(async (opts: { watchUrl: string; tokenFile?: string }) => {
+        const { callReconciler } = await import('../reconciler/hook');
+        const res = await callReconciler(opts.watchUrl, `/${verb}`, opts.tokenFile);
+        if (!res.ok) throw new Error(`${opts.watchUrl}/${verb}: HTTP ${res.status}: ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? ''}`);
         process.stdout.write(`${verb === 'suspend' ? 'suspended' : 'resumed'}\n`);
       });
   }

@@ -127,6 +127,12 @@ export class Docknet {
       if (options.confirmed && !samePlan(options.confirmed, plan)) throw new StalePlanError(plan);
       options.onPlan?.(plan);
       if (plan.actions.length > 0) await this.carryOut(stacks, plan, options);
+      else {
+        // Taking over a stack that needs no change still makes this writer its manager.
+        if (options.takeOver) await this.claim(stacks.filter((s) => (plan.observed.records.get(s.name)?.manager ?? this.manager) !== this.manager), plan.observed);
+        // A stack of this manager that owns nothing lets go of its record (a second destroy releases a take-over's record).
+        await this.releaseEmpty(stacks.filter((s) => plan.observed.records.get(s.name)?.manager === this.manager), plan.observed);
+      }
       return { plan, apiCalls: this.engine.callCount };
     });
   }
@@ -162,8 +168,11 @@ export class Docknet {
     } catch (e) {
       if (failures.length === 0) throw e;
     }
-    // Also after a failure: a stack left owning nothing keeps no record to stand in another manager's way.
-    if (remaining) await this.releaseEmpty(stacks, remaining.observed);
+    // Also after a failure: a stack left owning nothing keeps no record to stand in another manager's way —
+    // unless it was taken over from another manager just now: its record then names the new manager, so
+    // the old one (a running docknet watch) does not make it again.
+    const takenOver = (s: Stack) => (host.records.get(s.name)?.manager ?? this.manager) !== this.manager;
+    if (remaining) await this.releaseEmpty(stacks.filter((s) => !takenOver(s)), remaining.observed);
     if (failures.length > 0 || (remaining && remaining.actions.length > 0)) throw new ApplyError(failures, remaining, rolledBack);
   }
 

@@ -1,10 +1,21 @@
 // The post-receive hook: a push to the spec repository notifies the running reconciler at once.
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readToken } from './server';
 
-export function installHook(bareRepo: string, url: string): string {
+/** A shell word: single-quoted, with embedded quotes escaped. */
+function quote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Writes the hook. With a token file, the hook sends its token; the file is read at each push (by the
+ * user the git server runs as), and the token itself is never written into the hook.
+ */
+export function installHook(bareRepo: string, url: string, tokenFile?: string): string {
   const hooks = join(resolve(bareRepo), 'hooks');
   if (!existsSync(hooks)) throw new Error(`${bareRepo} is not a bare git repository (no hooks folder)`);
+  if (tokenFile) readToken(resolve(tokenFile), '--token-file'); // fail now rather than at every push
   const docknet = resolve(__dirname, '..', '..', 'bin', 'docknet');
   const file = join(hooks, 'post-receive');
   writeFileSync(
@@ -12,18 +23,27 @@ export function installHook(bareRepo: string, url: string): string {
     `#!/bin/sh
 # Written by docknet hook install: tell the reconciler that new commits arrived.
 # It fetches by itself; if it cannot be reached, it still polls.
-"${process.execPath}" "${docknet}" hook notify --url "${url}" || true
+${quote(process.execPath)} ${quote(docknet)} hook notify --url ${quote(url)}${tokenFile ? ` --token-file ${quote(resolve(tokenFile))}` : ''} || true
 `,
   );
   chmodSync(file, 0o755);
   return file;
 }
 
-export async function notify(url: string): Promise<void> {
+/** A state-changing call to a running reconciler, with its token. */
+export async function callReconciler(url: string, path: string, tokenFile: string | undefined, body?: unknown, timeoutMs = 10_000): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (tokenFile) headers.authorization = `Bearer ${readToken(tokenFile, '--token-file')}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(`${url.replace(/\/$/, '')}${path}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+}
+
+export async function notify(url: string, tokenFile?: string): Promise<void> {
   try {
-    const res = await fetch(`${url.replace(/\/$/, '')}/notify`, { method: 'POST', signal: AbortSignal.timeout(2000) });
-    if (!res.ok) process.stderr.write(`docknet: the reconciler at ${url} answered HTTP ${res.status}; it will pick the push up when it polls\n`);
-  } catch {
-    process.stderr.write(`docknet: the reconciler at ${url} is not reachable; it will pick the push up when it polls\n`);
+    const res = await callReconciler(url, '/notify', tokenFile, undefined, 2000);
+    if (res.status === 401) process.stderr.write(`docknet: the reconciler at ${url} refused the notification (HTTP 401: ${tokenFile ? 'wrong token' : 'it needs a token: docknet hook install … --token-file FILE'}); it will pick the push up when it polls\n`);
+    else if (!res.ok) process.stderr.write(`docknet: the reconciler at ${url} answered HTTP ${res.status}; it will pick the push up when it polls\n`);
+  } catch (e) {
+    process.stderr.write(`docknet: the reconciler at ${url} is not reachable (${(e as Error).message}); it will pick the push up when it polls\n`);
   }
 }

@@ -11,7 +11,7 @@ export class ReconcilerMetrics {
   });
   readonly reconciles = new Counter({
     name: 'docknet_reconciles_total',
-    help: 'Reconciles by result (applied, unchanged, invalid, refused, failed)',
+    help: 'Reconciles by result (applied, unchanged, invalid, refused, held, source-failed, failed)',
     labelNames: ['result'],
     registers: [this.registry],
   });

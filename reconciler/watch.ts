@@ -1,7 +1,7 @@
 // `docknet watch`: wires a spec source, the reconcile loop, Docker's event stream, timers and the
 // HTTP endpoint together, and shuts down cleanly on SIGTERM.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
@@ -9,21 +9,33 @@ import { Docknet } from '../lib/docknet';
 import { durationNs } from '../lib/model/normalize';
 import { ReconcilerMetrics } from './metrics';
 import { Reconciler } from './reconciler';
-import { reconcilerServer } from './server';
-import { DirSource, GitSource, type SpecSource } from './source';
+import { readToken, reconcilerServer } from './server';
+import { ALLOW_PRUNE_TRAILER, DirSource, GitSource, type Revision, type SpecSource } from './source';
 
 export interface WatchOptions {
   repo?: string;
   dir?: string;
   branch: string;
-  path: string;
+  /** Folders of specs inside the repository: one, or several (a host's own folder and shared ones). */
+  path: string | string[];
+  /** The engine (-H/--host, --context), resolved as the docker CLI does; default DOCKER_HOST, DOCKER_CONTEXT, … */
+  host?: string;
+  context?: string;
+  /** For a tcp:// engine: the firewall helper image (see docknet --help). */
+  firewallHelper?: string;
   interval: string;
   resync: string;
   listen: string;
   webhookSecretFile?: string;
+  tokenFile?: string;
   requireSignedCommits?: boolean;
   allowedSigners?: string;
   stateDir?: string;
+  allowEmpty?: boolean;
+  maxPrune?: string;
+  debounce?: string;
+  gitTimeout?: string;
+  takeOverFrom?: string[];
 }
 
 export function parseDuration(text: string, what: string): number {
@@ -37,25 +49,100 @@ function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The reconciler's identity (its manager name is watch:<id>): what it follows. */
+export function watcherId(origin: string, branch: string, path: string): string {
+  return createHash('sha256').update(`${origin}#${branch}:${path}`).digest('hex').slice(0, 12);
+}
+
+/**
+ * Several folders of one repository as one source (a fleet: `--path hosts/h1 --path shared`): the
+ * revision's first folder is specDir and the others extraSpecDirs. A folder missing from a commit is
+ * reported as the revision's folder, so the reconciler refuses the commit as it refuses a missing --path.
+ */
+export class FoldersSource implements SpecSource {
+  constructor(private readonly inner: GitSource, private readonly url: string, private readonly branch: string, private readonly paths: string[]) {}
+
+  describe(): string {
+    return `${this.url}#${this.branch}:${this.paths.join('+')}`;
+  }
+
+  async latest(): Promise<Revision> {
+    const rev = await this.inner.latest();
+    const dirs = this.paths.map((p) => join(rev.root, p));
+    const commit = rev.id.slice(0, 12);
+    const missing = this.paths.find((_, i) => !existsSync(dirs[i]));
+    if (missing !== undefined) return { ...rev, specDir: join(rev.root, missing), where: `folder "${missing}" of commit ${commit}` };
+    return { ...rev, specDir: dirs[0], extraSpecDirs: dirs.slice(1), where: `folders ${this.paths.map((p) => `"${p}"`).join(', ')} of commit ${commit}` };
+  }
+
+  refusal(rev: Revision): Promise<string | undefined> {
+    return this.inner.refusal(rev);
+  }
+
+  prune(keep: string[]): void {
+    this.inner.prune(keep);
+  }
+
+  pruneAllowances(rev: Revision): Promise<string[]> {
+    return this.inner.pruneAllowances(rev);
+  }
+}
+
 export async function watch(options: WatchOptions): Promise<void> {
   if (!options.repo === !options.dir) throw new Error('give exactly one of --repo URL or --dir DIR');
   if (options.requireSignedCommits && !options.allowedSigners) throw new Error('--require-signed-commits needs --allowed-signers FILE');
   if (options.requireSignedCommits && options.dir) throw new Error('--require-signed-commits works with --repo only');
   const intervalMs = parseDuration(options.interval, '--interval');
   const resyncMs = parseDuration(options.resync, '--resync');
+  const debounceMs = parseDuration(options.debounce ?? '2s', '--debounce');
+  const gitTimeoutMs = parseDuration(options.gitTimeout ?? '60s', '--git-timeout');
+  const maxPrune = Number(options.maxPrune ?? '1');
+  if (!Number.isInteger(maxPrune) || maxPrune < 0) throw new Error(`--max-prune "${options.maxPrune}" is not a number of stacks (0 or more)`);
   const { host, port } = parseListen(options.listen);
+  // Secrets are checked before anything starts: a typo in a path is an error now, not a 401 later.
+  const webhookSecret = options.webhookSecretFile ? readToken(options.webhookSecretFile, '--webhook-secret-file') : undefined;
+  const tokenFile = options.tokenFile ? resolve(options.tokenFile) : undefined;
+  if (tokenFile) readToken(tokenFile, '--token-file');
   const origin = options.repo ?? resolve(options.dir!);
-  const id = createHash('sha256').update(`${origin}#${options.branch}:${options.path}`).digest('hex').slice(0, 12);
+  const paths = ([] as string[]).concat(options.path ?? []).filter((p) => p !== '');
+  if (paths.length > 1 && !options.repo) throw new Error('several --path work with --repo only');
+  // One folder keeps the identity it always had; an engine named on the command line is part of it, so
+  // that reconcilers of one repository for several engines on one machine stay apart.
+  const engineKey = options.host || options.context ? `@${options.host ?? `context:${options.context}`}` : '';
+  const id = watcherId(origin, options.branch, `${paths.join('+')}${engineKey}`);
   const stateDir = options.stateDir ?? join(homedir(), '.docknet', 'watch', id);
   const logger = pino({ base: { service: 'docknet-watch' }, timestamp: pino.stdTimeFunctions.isoTime });
+  const git = (path: string) => new GitSource({ url: options.repo!, branch: options.branch, path, stateDir, allowedSigners: options.requireSignedCommits ? resolve(options.allowedSigners!) : undefined, timeoutMs: gitTimeoutMs });
   const source: SpecSource = options.repo
-    ? new GitSource({ url: options.repo, branch: options.branch, path: options.path, stateDir, allowedSigners: options.requireSignedCommits ? resolve(options.allowedSigners!) : undefined })
-    : new DirSource(resolve(options.dir!));
+    ? paths.length > 1
+      ? new FoldersSource(git(''), options.repo, options.branch, paths)
+      : git(paths[0] ?? '')
+    : new DirSource(resolve(options.dir!), debounceMs);
   const metrics = new ReconcilerMetrics();
-  const docknet = new Docknet({ manager: `watch:${id}`, command: 'docknet watch' });
-  const reconciler = new Reconciler({ source, docknet, stateDir, logger, metrics });
-  const webhookSecret = options.webhookSecretFile ? readFileSync(options.webhookSecretFile, 'utf8').trim() : undefined;
-  const server = reconcilerServer({ reconciler, metrics, logger, webhookSecret });
+  const docknet = new Docknet({ manager: `watch:${id}`, command: 'docknet watch', dockerHost: options.host, dockerHostSource: '--host', context: options.context, firewallHelper: options.firewallHelper });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const allowHint = (commit: string) =>
+    `docknet watch allow-prune ${commit} --watch-url ${url}${tokenFile ? ` --token-file ${tokenFile}` : ''}` + (options.repo ? `, or a commit with the trailer "${ALLOW_PRUNE_TRAILER}: <stacks>"` : '');
+  const reconciler = new Reconciler({ source, docknet, stateDir, logger, metrics, allowEmpty: options.allowEmpty, maxPrune, takeOverFrom: options.takeOverFrom, allowHint });
+  const server = reconcilerServer({ reconciler, metrics, logger, webhookSecret, tokenFile });
+
+  // Listen first: a port that is taken ends the command at once, before anything else has started.
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      fail(new Error(`cannot listen on ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'the address is already in use (another docknet watch? choose another with --listen)' : e.code === 'EACCES' ? 'permission denied' : e.message}`)),
+    );
+    server.listen(port, host, () => ok());
+  });
+  if (!isLoopback(host)) {
+    logger.warn(
+      { event: 'listening-beyond-loopback', listen: `${host}:${port}` },
+      `listening on ${host}:${port}, beyond this machine: the HTTP endpoint has no TLS — put a reverse proxy with TLS in front of it; state-changing calls need the token${tokenFile || webhookSecret ? '' : ' (none is configured: they are all refused)'}`,
+    );
+  }
 
   const timers: NodeJS.Timeout[] = [];
   let stopWatching: (() => Promise<void>) | undefined;
@@ -69,8 +156,10 @@ export async function watch(options: WatchOptions): Promise<void> {
   } else {
     timers.push(setInterval(() => reconciler.trigger('poll'), intervalMs));
   }
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(port, host, ok));
-  logger.info({ event: 'started', source: source.describe(), listen: `${host}:${port}`, stateDir, interval: options.interval, resync: options.resync }, 'docknet watch started');
+  logger.info(
+    { event: 'started', source: source.describe(), manager: docknet.manager, listen: `${host}:${port}`, stateDir, interval: options.interval, resync: options.resync, maxPrune, allowEmpty: Boolean(options.allowEmpty) },
+    'docknet watch started',
+  );
   // Firewall rules have no events: re-check everything on an interval (level-triggered resync).
   timers.push(setInterval(() => reconciler.trigger('resync'), resyncMs));
 
@@ -81,10 +170,9 @@ export async function watch(options: WatchOptions): Promise<void> {
       try {
         await docknet.engine.ping();
         if (!first) {
-          reconciler.status.engine = 'connected';
           docknet.engine.forgetFacts();
           logger.warn({ event: 'engine-back' }, 'Docker engine answers again: re-checking everything');
-          reconciler.trigger('engine-restart');
+          reconciler.engineBack();
         }
         first = false;
         await docknet.engine.events((e) => reconciler.onEngineEvent(e), stopEvents.signal);
@@ -92,6 +180,7 @@ export async function watch(options: WatchOptions): Promise<void> {
         // not answering yet
       }
       if (stopEvents.signal.aborted) break;
+      if (reconciler.status.engine !== 'reconnecting') logger.warn({ event: 'engine-lost' }, 'the Docker engine stopped answering (its event stream ended): reconnecting');
       reconciler.status.engine = 'reconnecting';
       first = false;
       await new Promise((r) => setTimeout(r, 1000));

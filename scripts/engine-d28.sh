@@ -64,8 +64,16 @@ ensure_netns() {
 start_daemon() {
   mkdir -p "$run_dir"
   # `ip netns exec` remounts /sys, which hides the cgroup mounts: record the host's here, outside, so
-  # that `_daemon` can mount the same hierarchies again inside.
-  awk '$2 == "/sys/fs/cgroup" || $2 ~ "^/sys/fs/cgroup/"' /proc/self/mounts >"$run_dir/cgroup.mounts"
+  # that `_daemon` can mount the same hierarchies again inside. Started from inside the namespace (a
+  # test restarting this engine), they are hidden here too: the list recorded outside stays.
+  local mounts
+  mounts=$(awk '$2 == "/sys/fs/cgroup" || $2 ~ "^/sys/fs/cgroup/"' /proc/self/mounts)
+  if [ -n "$mounts" ]; then
+    echo "$mounts" >"$run_dir/cgroup.mounts"
+  elif [ ! -s "$run_dir/cgroup.mounts" ]; then
+    echo "docknet: no cgroup mounts are visible here and none were recorded: start this engine from the machine's own namespaces first" >&2
+    exit 1
+  fi
   # Our own (empty) daemon.json: a host /etc/docker/daemon.json is meant for the host's engine.
   [ -f "$run_dir/daemon.json" ] || echo '{}' >"$run_dir/daemon.json"
   echo "=== $(date -Is) engine-d28.sh: starting dockerd $version in netns $ns" >>"$log"

@@ -188,7 +188,12 @@ export class Engine {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.call(`startContainer ${id}`, () => this.docker.getContainer(id).start());
+    try {
+      await this.call(`startContainer ${id}`, () => this.docker.getContainer(id).start());
+    } catch (e) {
+      // Already running (a start of an interrupted writer that the engine finished): what was asked.
+      if (!(e instanceof EngineError && e.statusCode === 304)) throw e;
+    }
   }
 
   /** Removes a container; its anonymous volumes only when asked (they may hold data). */

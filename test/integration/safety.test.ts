@@ -269,6 +269,33 @@ describe('a writer killed in any phase of an apply', () => {
       expect((await docker('ps', '-aq', '--filter', 'name=docknet-old')).stdout.trim()).toBe('');
     });
   }
+
+  test('Ctrl-C (SIGINT) stops between phases: what was begun is rolled back, nothing is left unlabelled, and the next apply converges', async () => {
+    expectOk(await docknet('apply', a, '--yes', '--take-over'));
+    const child = spawn(DOCKNET, ['apply', b, '--yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (!sent && /✓ 2\/5 /.test(err)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(sent).toBe(true);
+    expect(code).toBe(1);
+    expect(err).toContain('interrupted: finishing the current step and cleaning up');
+    expect(err).toContain('interrupted before the next phase');
+    const unlabelled = (await docker('ps', '-a', '--filter', 'name=kill-', '--format', '{{.Names}} {{.Label "io.docknet.stack"}}')).stdout
+      .split('\n')
+      .filter((l) => l && !l.endsWith(' killed'));
+    expect(unlabelled).toEqual([]);
+    expect((await docker('ps', '-aq', '--filter', 'name=docknet-old')).stdout.trim()).toBe('');
+    expectOk(await docknet('apply', b, '--yes'));
+    expect((await docknet('plan', b, '--detailed-exitcode')).code).toBe(0);
+    expect(ttlOf(await ping('kill-one', '10.174.3.10'))).toBe(63);
+  });
 });
 
 describe('a user in the docker group who cannot use iptables', () => {

@@ -2,8 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deleteStackRule, docker, docknet, ping, run, tempSpec, ttlOf, expectOk } from '../helpers';
-import { SpecRepo, Watcher, waitFor } from './helpers';
+import { deleteStackRule, docker, ping, run, ttlOf, expectOk } from '../helpers';
+import { removeStacks, secretFile, SpecRepo, Watcher, waitFor } from './helpers';
 
 const net = (name: string, subnet: string) => `  ${name}:\n    ipv4: { subnet: ${subnet} }\n`;
 const box = (name: string, network: string, ip?: string) =>
@@ -22,21 +22,22 @@ const exists = async (kind: 'network' | 'container', name: string) => (await doc
 describe('docknet watch', () => {
   const repo = new SpecRepo();
   const stateDir = mkdtempSync(join(tmpdir(), 'docknet-watch-state-'));
-  const secretFile = join(repo.root, 'secret');
-  writeFileSync(secretFile, `${SECRET}\n`);
-  const args = ['--repo', repo.bare, '--path', 'specs', '--state-dir', stateDir, '--interval', '1h', '--resync', '2s', '--webhook-secret-file', secretFile];
+  const webhookSecretFile = join(repo.root, 'secret');
+  writeFileSync(webhookSecretFile, `${SECRET}\n`);
+  const tokenFile = secretFile('watch-test-token');
+  const args = ['--repo', repo.bare, '--path', 'specs', '--state-dir', stateDir, '--interval', '1h', '--resync', '2s', '--webhook-secret-file', webhookSecretFile, '--token-file', tokenFile];
   let watcher = new Watcher(args, 19481);
-  const cleanupSpecs = ['edge', 'other', 'crash', 'flap'].map((name) => tempSpec(`${name}.yaml`, 'version: 1\n'));
+  const stacks = ['edge', 'other', 'crash', 'flap'];
 
   beforeAll(async () => {
-    for (const s of cleanupSpecs) await docknet('destroy', s, '--yes', '--take-over');
-    expectOk(await run(join(__dirname, '..', '..', '..', 'bin', 'docknet'), ['hook', 'install', repo.bare, '--url', watcher.url]));
+    await removeStacks(...stacks);
+    expectOk(await run(join(__dirname, '..', '..', '..', 'bin', 'docknet'), ['hook', 'install', repo.bare, '--url', watcher.url, '--token-file', tokenFile]));
     await watcher.start();
   });
 
   afterAll(async () => {
     await watcher.stop();
-    for (const s of cleanupSpecs) await docknet('destroy', s, '--yes', '--take-over');
+    await removeStacks(...stacks);
   });
 
   test('a pushed network exists and carries traffic', async () => {
@@ -101,12 +102,12 @@ describe('docknet watch', () => {
   });
 
   test('suspend holds pushes back; resume applies them', async () => {
-    expectOk(await run(join(__dirname, '..', '..', '..', 'bin', 'docknet'), ['suspend', '--watch-url', watcher.url]));
+    expectOk(await run(join(__dirname, '..', '..', '..', 'bin', 'docknet'), ['suspend', '--watch-url', watcher.url, '--token-file', tokenFile]));
     const commit = repo.push({ 'edge.yaml': edge({ route: true, extra: ['gw-late'] }) }, 'while suspended');
     await new Promise((r) => setTimeout(r, 1500));
     expect(await exists('container', 'gw-late')).toBe(false);
     expect((await watcher.status()).suspended).toBe(true);
-    expectOk(await run(join(__dirname, '..', '..', '..', 'bin', 'docknet'), ['resume', '--watch-url', watcher.url]));
+    expectOk(await run(join(__dirname, '..', '..', '..', 'bin', 'docknet'), ['resume', '--watch-url', watcher.url, '--token-file', tokenFile]));
     await watcher.converged(commit);
     expect(await exists('container', 'gw-late')).toBe(true);
   });
@@ -187,7 +188,7 @@ describe('docknet watch --require-signed-commits', () => {
 
   afterAll(async () => {
     await watcher.stop();
-    await docknet('destroy', tempSpec('signed.yaml', 'version: 1\n'), '--yes', '--take-over');
+    await removeStacks('signed');
   });
 
   test('an unsigned commit is refused and reported; a signed one is applied', async () => {
@@ -211,7 +212,7 @@ describe('docknet watch --dir', () => {
   beforeAll(() => watcher.start());
   afterAll(async () => {
     await watcher.stop();
-    await docknet('destroy', tempSpec('live.yaml', 'version: 1\n'), '--yes', '--take-over');
+    await removeStacks('live');
   });
 
   test('editing a spec in the folder converges the host', async () => {
