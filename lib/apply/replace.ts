@@ -94,8 +94,23 @@ export async function rememberEndpoint(ctx: ApplyContext, network: string, conta
   if (!ctx.renewing.has(network)) return;
   const detail = await ctx.engine.inspectContainer(container);
   const list = ctx.detached.get(network) ?? [];
-  list.push({ container: detail.Id, settings: endpointSettings(detail, network) });
+  list.push({ container: detail.Id, name: container, settings: endpointSettings(detail, network) });
   ctx.detached.set(network, list);
+}
+
+/**
+ * Phase 4: a container the plan took off a recreated network goes back on it as it was (its static
+ * addresses and aliases). A static address the new network no longer holds is refused by Docker: the
+ * container then gets one the network picks, rather than staying off it.
+ */
+export async function restoreEndpoint(ctx: ApplyContext, network: string, container: string): Promise<void> {
+  const settings = ctx.detached.get(network)?.find((e) => e.name === container)?.settings ?? {};
+  try {
+    await ctx.engine.connect(network, container, settings);
+  } catch (e) {
+    if (!(e instanceof EngineError) || !settings.IPAMConfig || (e.statusCode !== 400 && e.statusCode !== 403)) throw e;
+    await ctx.engine.connect(network, container, { ...settings, IPAMConfig: undefined });
+  }
 }
 
 /** Phase 2 of a network replacement: removed, restorable until its successor exists. */

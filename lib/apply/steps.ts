@@ -4,14 +4,14 @@
 import type Docker from 'dockerode';
 import type { Engine } from '../drivers/docker';
 import { EngineError } from '../drivers/docker';
-import { ruleKey, type Firewall } from '../drivers/firewall';
+import { ruleKey, type Firewall, type Rule } from '../drivers/firewall';
 import { featureInError, isMissingKernelFeature, kernelFeature } from '../drivers/links';
 import type { NetworkSpec } from '../model/types';
 import type { Action } from '../plan/actions';
 import { containerCreateRequest, endpointRequest, networkCreateRequest, primaryEndpoint } from '../plan/desired';
 import { bridgeInterfaceOf, routeEndOf, subnetsOf, type ObservedHost } from '../plan/observe';
-import { routeRules, type RouteEnd } from '../plan/route-rules';
-import { finishReplacement, rememberEndpoint, removeForReplacement, setAside, type SetAside } from './replace';
+import { followRule, routeRules, type RouteEnd } from '../plan/route-rules';
+import { finishReplacement, rememberEndpoint, removeForReplacement, restoreEndpoint, setAside, type SetAside } from './replace';
 import type { Rollback } from './rollback';
 
 export interface ApplyContext {
@@ -31,7 +31,7 @@ export interface ApplyContext {
   /** Remove the anonymous volumes of containers that go away (destroy --volumes). */
   removeVolumes: boolean;
   /** Endpoints taken off networks being recreated, as they were: a failed replacement puts them back. */
-  detached: Map<string, { container: string; settings: Docker.EndpointSettings }[]>;
+  detached: Map<string, { container: string; name: string; settings: Docker.EndpointSettings }[]>;
 }
 
 export interface Step {
@@ -87,17 +87,28 @@ async function createContainer(ctx: ApplyContext, stack: string, action: Extract
   }
 }
 
-/** Puts a route's rules on the host: the missing ones first, then away with those no longer needed, so a
- * changing route never passes through a moment without rules. */
-async function convergeRoute(ctx: ApplyContext, action: Extract<Action, { kind: 'route' }>): Promise<void> {
-  const route = action.desired!;
+/** The rules a route needs now: from its spec, or (a route outside the plan's spec) its rules moved to a recreated network. */
+function desiredRules(ctx: ApplyContext, action: Extract<Action, { kind: 'route' }>): Rule[] {
   const end = (net: string): RouteEnd => {
     const seen = ctx.host.networks.get(net);
     const found = ctx.created.get(net) ?? (seen && routeEndOf(seen));
-    if (!found) throw new Error(`route ${route.id}: network ${net} has no bridge interface`);
+    if (!found) throw new Error(`route ${action.name}: network ${net} has no bridge interface`);
     return found;
   };
-  const desired = routeRules(action.stack, route, end(route.from), end(route.to), ctx.host.layout);
+  if (action.follows) {
+    const seen = ctx.host.networks.get(action.follows);
+    const before = seen && routeEndOf(seen);
+    if (!before) throw new Error(`route ${action.name}: network ${action.follows} had no bridge interface`);
+    return action.existing.map((rule) => followRule(rule, before, end(action.follows!)));
+  }
+  const route = action.desired!;
+  return routeRules(action.stack, route, end(route.from), end(route.to), ctx.host.layout);
+}
+
+/** Puts a route's rules on the host: the missing ones first, then away with those no longer needed, so a
+ * changing route never passes through a moment without rules. */
+async function convergeRoute(ctx: ApplyContext, action: Extract<Action, { kind: 'route' }>): Promise<void> {
+  const desired = desiredRules(ctx, action);
   const have = new Set(action.existing.map(ruleKey));
   const want = new Set(desired.map(ruleKey));
   // Inserting at the top in reverse keeps the rules in the order they were written.
@@ -138,7 +149,7 @@ export function stepsFor(action: Action): Step[] {
             await rememberEndpoint(ctx, action.network, action.container);
             await ctx.engine.disconnect(action.network, action.container);
           })]
-        : [step(4, 'connect', (ctx) => ctx.engine.connect(action.network, action.container, endpointRequest(action.endpoint!)))];
+        : [step(4, 'connect', (ctx) => (action.restore ? restoreEndpoint(ctx, action.network, action.container) : ctx.engine.connect(action.network, action.container, endpointRequest(action.endpoint!))))];
     case 'route':
       return action.op === 'remove'
         ? [step(1, 'remove', async (ctx) => { for (const rule of action.existing) await ctx.firewall.delete(rule); })]

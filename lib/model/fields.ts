@@ -4,7 +4,14 @@
 // (requires_replace, descriptions), the Pulumi diff (replaces) and the prop docs of the typed classes
 // all derive from here; test/unit/fields.test.ts fails when one of them disagrees.
 
-export type Change = 'in-place' | 'replace';
+/**
+ * in-place: the live object changes (connect, update, rules rewritten).
+ * recreate: Docker cannot change it, so docknet removes the object and makes it again under the same
+ *   name in one step, and what depends on it follows (docknet's containers reconnected with the same
+ *   addresses, routes moved to the new bridge). Front-ends plan it as an update of the same resource.
+ * replace: a new object takes the old one's place (Terraform and Pulumi plan a replacement).
+ */
+export type Change = 'in-place' | 'recreate' | 'replace';
 
 export interface FieldRule {
   change: Change;
@@ -19,13 +26,14 @@ export interface FieldRule {
 /** The objects of the spec format whose fields have rules: each a section of the table. */
 export type Section = 'network' | 'ipam' | 'bridge' | 'macvlan' | 'ipvlan' | 'overlay' | 'container' | 'endpoint' | 'healthcheck' | 'publish' | 'route';
 
-const NETWORK = "Docker cannot change a network once it exists: it is removed and made again, and docknet's containers on it are reconnected";
+const NETWORK = "Docker cannot change a network once it exists: docknet recreates it in one step, reconnecting docknet's containers with their addresses and moving routes to the new bridge";
 const CONTAINER = 'Docker fixes it when it creates the container: a new container replaces the old one';
 const ROUTE_ENDS = "a route's ends and direction are what it is: another route replaces it";
 
 const replace = (why: string) => (doc: string, def?: string): FieldRule => ({ change: 'replace', why, doc, ...(def !== undefined ? { default: def } : {}) });
 const inPlace = (why: string) => (doc: string, def?: string): FieldRule => ({ change: 'in-place', why, doc, ...(def !== undefined ? { default: def } : {}) });
-const net = replace(NETWORK);
+const recreate = (why: string) => (doc: string, def?: string): FieldRule => ({ change: 'recreate', why, doc, ...(def !== undefined ? { default: def } : {}) });
+const net = recreate(NETWORK);
 const box = replace(CONTAINER);
 
 export const FIELD_RULES: Record<Section, Record<string, FieldRule>> = {
@@ -124,7 +132,7 @@ const OBJECT: Record<Section, string> = {
 /** The documentation of a field, its default and what a change does: what the schema, Terraform and the prop docs say. */
 export function fieldDoc(section: Section, field: string): string {
   const rule = fieldRule(section, field);
-  const change = rule.change === 'in-place' ? 'changes in place' : `a change replaces the ${OBJECT[section]}`;
+  const change = rule.change === 'in-place' ? 'changes in place' : rule.change === 'recreate' ? `a change recreates the ${OBJECT[section]} in one step` : `a change replaces the ${OBJECT[section]}`;
   return `${rule.doc}${rule.default === undefined ? '' : `; default ${rule.default}`}; ${change}`;
 }
 
@@ -132,9 +140,14 @@ export function changesInPlace(section: Section, field: string): boolean {
   return fieldRule(section, field).change === 'in-place';
 }
 
-/** The fields of a section a change of which needs a new object. */
+/** Whether a front-end plans a change of the field as a replacement (a new resource) rather than an update. */
+export function frontEndReplaces(section: Section, field: string): boolean {
+  return fieldRule(section, field).change === 'replace';
+}
+
+/** The fields of a section a change of which needs a new object (recreated or replaced). */
 export function replaceFields(section: Section): string[] {
-  return Object.entries(FIELD_RULES[section]).filter(([, r]) => r.change === 'replace').map(([f]) => f);
+  return Object.entries(FIELD_RULES[section]).filter(([, r]) => r.change !== 'in-place').map(([f]) => f);
 }
 
 /**

@@ -140,6 +140,11 @@ export function routeId(from: string, to: string, bidirectional: boolean): strin
   return bidirectional ? `${from}=${to}` : `${from}>${to}`;
 }
 
+/** The two networks a route id names (network names hold neither "=" nor ">"). */
+export function routeEnds(id: string): string[] {
+  return id.split(/[=>]/);
+}
+
 /** undefined when the route names neither `between` nor both `from` and `to` (reported by validation). */
 export function normalizeRoute(doc: RouteDoc, source: Source): RouteSpec | undefined {
   const bidirectional = doc.between !== undefined;

@@ -5,79 +5,79 @@ import type { ContainerDoc, NetworkDoc, RouteDoc } from './schema';
 
 /** Address management of one IP family. */
 export interface IpamProps {
-  /** The network in CIDR form, e.g. 172.25.0.0/16; a change replaces the network. */
+  /** The network in CIDR form, e.g. 172.25.0.0/16; a change recreates the network in one step. */
   subnet?: string;
-  /** The part of the subnet Docker allocates container addresses from, e.g. 172.25.100.0/24; a change replaces the network. */
+  /** The part of the subnet Docker allocates container addresses from, e.g. 172.25.100.0/24; a change recreates the network in one step. */
   ipRange?: string;
-  /** The gateway address inside the subnet; Docker picks one when absent; a change replaces the network. */
+  /** The gateway address inside the subnet; Docker picks one when absent; a change recreates the network in one step. */
   gateway?: string;
-  /** Addresses inside the subnet that Docker must not hand out, by name; a change replaces the network. */
+  /** Addresses inside the subnet that Docker must not hand out, by name; a change recreates the network in one step. */
   auxAddresses?: Record<string, string>;
 }
 
 /** Typed options of the bridge driver. */
 export interface BridgeOptionsProps {
-  /** Host bridge interface name (com.docker.network.bridge.name), at most 15 bytes; default br-<id>; a change replaces the network. */
+  /** Host bridge interface name (com.docker.network.bridge.name), at most 15 bytes; default br-<id>; a change recreates the network in one step. */
   name?: string;
-  /** Inter-container connectivity (com.docker.network.bridge.enable_icc); default true; a change replaces the network. */
+  /** Inter-container connectivity (com.docker.network.bridge.enable_icc); default true; a change recreates the network in one step. */
   icc?: boolean;
-  /** Masquerade outgoing traffic (com.docker.network.bridge.enable_ip_masquerade); default true; a change replaces the network. */
+  /** Masquerade outgoing traffic (com.docker.network.bridge.enable_ip_masquerade); default true; a change recreates the network in one step. */
   masquerade?: boolean;
-  /** Default host address for publishes (com.docker.network.bridge.host_binding_ipv4); default 0.0.0.0; a change replaces the network. */
+  /** Default host address for publishes (com.docker.network.bridge.host_binding_ipv4); default 0.0.0.0; a change recreates the network in one step. */
   hostBindingIpv4?: string;
-  /** MTU of the bridge (com.docker.network.driver.mtu); default 1500; a change replaces the network. */
+  /** MTU of the bridge (com.docker.network.driver.mtu); default 1500; a change recreates the network in one step. */
   mtu?: number;
-  /** Prefix of the interface names inside containers (com.docker.network.container_iface_prefix); default eth; a change replaces the network. */
+  /** Prefix of the interface names inside containers (com.docker.network.container_iface_prefix); default eth; a change recreates the network in one step. */
   ifacePrefix?: string;
 }
 
 /** Settings every network kind shares. */
 export interface NetworkCommonProps {
-  /** IPv4 address management: subnet, ipRange, gateway, auxAddresses; Docker picks a subnet when absent; a change replaces the network. */
+  /** IPv4 address management: subnet, ipRange, gateway, auxAddresses; Docker picks a subnet when absent; a change recreates the network in one step. */
   ipv4?: IpamProps;
-  /** IPv6 address management; present ⇒ IPv6 is enabled on the network; a change replaces the network. */
+  /** IPv6 address management; present ⇒ IPv6 is enabled on the network; a change recreates the network in one step. */
   ipv6?: IpamProps;
-  /** No route to the outside world; default false; a change replaces the network. */
+  /** No route to the outside world; default false; a change recreates the network in one step. */
   internal?: boolean;
-  /** Extra Docker labels on the network; a change replaces the network. */
+  /** Extra Docker labels on the network; a change recreates the network in one step. */
   labels?: Record<string, string>;
 }
 
 export interface BridgeNetworkProps extends NetworkCommonProps {
-  /** Typed options of the bridge driver; a change replaces the network. */
+  /** Typed options of the bridge driver; a change recreates the network in one step. */
   bridge?: BridgeOptionsProps;
 }
 
 export interface SegmentProps extends NetworkCommonProps {
-  /** Host interface the segment hangs off, e.g. eth0; a change replaces the network. */
+  /** Host interface the segment hangs off, e.g. eth0; a change recreates the network in one step. */
   parent: string;
-  /** 802.1Q VLAN id 1–4094: Docker then uses the sub-interface parent.vlan; a change replaces the network. */
+  /** 802.1Q VLAN id 1–4094: Docker then uses the sub-interface parent.vlan; a change recreates the network in one step. */
   vlan?: number;
 }
 
 export interface MacvlanNetworkProps extends SegmentProps {
-  /** Macvlan mode: bridge, vepa, passthru or private; default bridge; a change replaces the network. */
+  /** Macvlan mode: bridge, vepa, passthru or private; default bridge; a change recreates the network in one step. */
   mode?: 'bridge' | 'vepa' | 'passthru' | 'private';
 }
 
 export interface IpvlanNetworkProps extends SegmentProps {
-  /** Ipvlan mode: l2, l3 or l3s; default l2; a change replaces the network. */
+  /** Ipvlan mode: l2, l3 or l3s; default l2; a change recreates the network in one step. */
   mode?: 'l2' | 'l3' | 'l3s';
 }
 
 export interface OverlayNetworkProps extends NetworkCommonProps {
-  /** Overlay: standalone containers may attach (not only swarm services); default false; a change replaces the network. */
+  /** Overlay: standalone containers may attach (not only swarm services); default false; a change recreates the network in one step. */
   attachable?: boolean;
-  /** IPsec encryption of the VXLAN data plane; default false; a change replaces the network. */
+  /** IPsec encryption of the VXLAN data plane; default false; a change recreates the network in one step. */
   encrypted?: boolean;
 }
 
 export interface PluginNetworkProps extends NetworkCommonProps {
-  /** Bridge (default) | macvlan | ipvlan | overlay | any plugin name; default bridge; a change replaces the network. */
+  /** Bridge (default) | macvlan | ipvlan | overlay | any plugin name; default bridge; a change recreates the network in one step. */
   driver: string;
-  /** Raw driver options, passed unchanged (plugin drivers); a change replaces the network. */
+  /** Raw driver options, passed unchanged (plugin drivers); a change recreates the network in one step. */
   options?: Record<string, string>;
-  /** Overlay: standalone containers may attach (not only swarm services); default false; a change replaces the network. */
+  /** Overlay: standalone containers may attach (not only swarm services); default false; a change recreates the network in one step. */
   attachable?: boolean;
 }
 

@@ -36,6 +36,11 @@ export interface EndpointAction extends Base {
   container: string;
   network: string;
   endpoint?: EndpointSpec;
+  /**
+   * Connect as it was attached before this apply took it off a recreated network (the settings
+   * remembered at the disconnect): a container of the stack that the plan does not otherwise manage.
+   */
+  restore?: boolean;
 }
 
 export interface RouteAction extends Base {
@@ -46,6 +51,8 @@ export interface RouteAction extends Base {
   desired?: RouteSpec;
   /** Rules of this route on the host now, in every chain; those the route no longer needs are removed. */
   existing: OwnedRule[];
+  /** The route is not in the plan's spec: its rules move to the new bridge and subnets of this recreated network. */
+  follows?: string;
 }
 
 export type Action = NetworkAction | ContainerAction | EndpointAction | RouteAction;

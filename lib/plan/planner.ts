@@ -3,6 +3,7 @@
 // are errors against the spec (file and path), raised before anything changes.
 import { blocksOverlap, parseBlock } from '../model/address';
 import type { ContainerSpec, EndpointSpec, RouteSpec, Stack } from '../model/types';
+import { routeEnds } from '../model/normalize';
 import { IssueList } from '../spec/errors';
 import { ruleKey, type OwnedRule } from '../drivers/firewall';
 import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, PlanNote, RouteAction } from './actions';
@@ -75,6 +76,33 @@ class StackPlanner {
         this.add({ kind: 'network', op: 'replace', name: n.name, desired: n, observedId: seen.id, reasons: diffs.map((d) => `${d} cannot change in place`) });
         this.renewed.set(n.name, 'is recreated');
       }
+    }
+  }
+
+  /**
+   * What depends on a recreated network but is not in this plan's spec (a front-end converging one
+   * resource): the stack's own containers attached to it are taken off and put back as they were, and
+   * its routes that use it move to the new bridge — in the same apply, so nothing stays broken.
+   */
+  planFollowers(): void {
+    const recreated = this.actions.filter((a): a is NetworkAction => a.kind === 'network' && a.op === 'replace').map((a) => a.name);
+    if (recreated.length === 0) return;
+    const declared = new Set(this.stack.containers.map((c) => c.name));
+    for (const c of this.owned(this.host.containers.values())) {
+      if (declared.has(c.name) || inScope(this.prune, 'services', c.labels[LABEL.service] ?? c.name)) continue;
+      for (const network of recreated.filter((n) => c.endpoints.has(n))) {
+        const link = { name: `${c.name} → ${network}`, container: c.name, network };
+        const reasons = [`network ${network} is recreated: ${c.name} is reconnected to it as it was`];
+        this.add({ kind: 'endpoint', op: 'disconnect', ...link, reasons });
+        this.add({ kind: 'endpoint', op: 'connect', ...link, restore: true, reasons });
+      }
+    }
+    const declaredRoutes = new Set(this.stack.routes.map((r) => r.id));
+    const rules = (this.host.rules ?? []).filter((r) => r.stack === this.stack.name && !declaredRoutes.has(r.route) && !inScope(this.prune, 'routes', r.route));
+    for (const id of new Set(rules.map((r) => r.route))) {
+      const network = recreated.find((n) => routeEnds(id).includes(n));
+      if (!network) continue;
+      this.add({ kind: 'route', op: 'replace', name: id, existing: rules.filter((r) => r.route === id), follows: network, reasons: [`network ${network} is recreated: route ${id} moves to its new bridge`] });
     }
   }
 
@@ -262,6 +290,7 @@ export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOpt
   for (const stack of stacks) {
     const planner = new StackPlanner(stack, host, issues, options.prune ?? 'all');
     planner.planNetworks();
+    planner.planFollowers();
     planner.planContainers();
     planner.planRoutes();
     actions.push(...planner.actions);

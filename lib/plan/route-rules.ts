@@ -15,7 +15,7 @@
 // Rules are written exactly as `iptables -S` prints them, so desired and observed compare as text.
 import { canonicalAddress } from '../model/address';
 import type { Family, RouteRule, RouteSpec } from '../model/types';
-import { placeName, ruleComment, type Rule, type RulePlace } from '../drivers/firewall';
+import { placeName, ruleComment, type OwnedRule, type Rule, type RulePlace } from '../drivers/firewall';
 
 /** What the engine tells about itself (GET /info), as far as routes care. */
 export interface EngineFacts {
@@ -121,6 +121,20 @@ export function routeRules(stack: string, route: RouteSpec, from: RouteEnd, to: 
     }
   }
   return rules;
+}
+
+/**
+ * A rule of a route whose network was recreated, moved to it: its old bridge and subnets replaced by
+ * the new ones, word for word (a route outside the plan's spec is known only by its rules).
+ */
+export function followRule(rule: OwnedRule, before: RouteEnd, after: RouteEnd): OwnedRule {
+  const moves = new Map<string, string>([[before.bridge, after.bridge]]);
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const from = before[family];
+    const to = after[family];
+    if (from && to) moves.set(printed(from), printed(to));
+  }
+  return { ...rule, spec: rule.spec.split(' ').map((word) => moves.get(word) ?? word).join(' ') };
 }
 
 /** Notes a plan shows about a route on this engine: what it will not do, rather than pretend. */

@@ -6,7 +6,7 @@ import { BridgeNetwork, BridgeRoute, Container, IpvlanNetwork, MacvlanNetwork, O
 import { SpecError } from '../../lib/spec/errors';
 import { Docknet } from '../../lib/docknet';
 import { stableJson } from '../../lib/plan/desired';
-import { changesInPlace, endpointReplacingKey, FIELD_RULES, type Section } from '../../lib/model/fields';
+import { endpointReplacingKey, FIELD_RULES, frontEndReplaces, type Section } from '../../lib/model/fields';
 import { adoptNetwork, applyResource, readResource, removeResource, resourceStack, type ResourceRef, type ResourceState } from '../../lib/resource';
 
 export type Kind = 'bridge' | 'macvlan' | 'ipvlan' | 'overlay' | 'plugin' | 'container' | 'route';
@@ -85,9 +85,15 @@ export interface DiffResult {
   deleteBeforeReplace: boolean;
 }
 
-/** The table's section for a resource kind's top-level props (networks: every prop replaces). */
-function sectionOf(kind: Kind): Section {
-  return kind === 'container' ? 'container' : kind === 'route' ? 'route' : 'network';
+/**
+ * The table's section of a resource kind's prop: the typed network classes flatten their driver's
+ * options (parent, vlan, mode, encrypted) into their props.
+ */
+function sectionOf(kind: Kind, prop: string): Section | undefined {
+  const section: Section = kind === 'container' ? 'container' : kind === 'route' ? 'route' : 'network';
+  if (prop in FIELD_RULES[section]) return section;
+  if ((kind === 'macvlan' || kind === 'ipvlan' || kind === 'overlay') && prop in FIELD_RULES[kind]) return kind;
+  return undefined;
 }
 
 /** Endpoint fields that need a new container (the MAC), per network: a change inside `networks` that replaces. */
@@ -96,18 +102,19 @@ function endpointReplacing(networks: unknown): string {
   return endpointReplacingKey(Object.entries(networks as Record<string, Record<string, unknown> | null>));
 }
 
-/** Which changes are made in place, as the table of field rules says; everything else replaces. */
+/** Which changes are updates (in place, or a network recreated in one step), as the table of field rules says; everything else replaces. */
 export function diff(olds: Inputs, news: Inputs): DiffResult {
   const a = propsOf(olds);
   const b = propsOf(news);
   const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => stableJson(a[k] ?? null) !== stableJson(b[k] ?? null));
   for (const k of ['name', 'stack', 'dockerHost'] as const) if ((olds[k] ?? null) !== (news[k] ?? null)) changed.push(k);
   const drift = (olds.drift as string[] | undefined) ?? [];
-  const section = sectionOf(news.kind);
-  const inPlace = (k: string) => k in FIELD_RULES[section] && changesInPlace(section, k) && !(k === 'networks' && endpointReplacing(a.networks) !== endpointReplacing(b.networks));
-  const replaces = changed.filter((k) => !inPlace(k));
-  // A network that drifted on the host can only be put right by recreating it.
-  if (drift.length > 0 && section === 'network' && !olds.adopted) replaces.push('drift');
+  const updates = (k: string) => {
+    const section = sectionOf(news.kind, k);
+    return section !== undefined && !frontEndReplaces(section, k) && !(k === 'networks' && endpointReplacing(a.networks) !== endpointReplacing(b.networks));
+  };
+  // A network that drifted on the host is recreated by the update, like any change of its definition.
+  const replaces = changed.filter((k) => !updates(k));
   return {
     changes: changed.length > 0 || drift.length > 0,
     replaces,

@@ -76,10 +76,28 @@ function replacingInside(b: NestedBlock, items: Value | undefined): string {
 export interface PlannedChange {
   planned: ObjectValue | null;
   requiresReplace: string[];
+  /** The update recreates the object (a network whose definition changes). */
+  recreated?: boolean;
 }
 
-/** Plans a resource: config values as they are, computed ones unknown where apply decides them. */
-export function planChange(type: ResourceType, prior: ObjectValue | null, proposed: ObjectValue | null): PlannedChange {
+/** Computed values the configuration does not set become unknown: a recreated object gets new ones. */
+function recomputed(block: Block, proposed: ObjectValue, config: ObjectValue | null): ObjectValue {
+  const out: ObjectValue = { ...proposed };
+  for (const [name, a] of Object.entries(block.attributes)) if (a.computed && (config?.[name] ?? null) === null) out[name] = UNKNOWN;
+  for (const [name, b] of Object.entries(block.blocks ?? {})) {
+    const x = out[name];
+    const c = config?.[name];
+    if (b.nesting === 'single' && x && x !== UNKNOWN && typeof x === 'object' && !Array.isArray(x)) out[name] = recomputed(b.block, x, c && typeof c === 'object' && !Array.isArray(c) ? (c as ObjectValue) : null);
+  }
+  return out;
+}
+
+/**
+ * Plans a resource: config values as they are, computed ones unknown where apply decides them. A
+ * network whose definition changes is an update that docknet carries out by recreating it in one step
+ * (its containers reconnected, its routes following): its id, bridge and Docker-picked values are new.
+ */
+export function planChange(type: ResourceType, prior: ObjectValue | null, proposed: ObjectValue | null, config: ObjectValue | null = proposed): PlannedChange {
   if (proposed === null) return { planned: null, requiresReplace: [] };
   const block = RESOURCES[type];
   if (prior === null) return { planned: { ...unknownComputed(block, proposed), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: [] };
@@ -91,6 +109,7 @@ export function planChange(type: ResourceType, prior: ObjectValue | null, propos
   const changed = Object.keys(proposed).some((k) => !same(prior[k], proposed[k]));
   if (replace.length > 0) return { planned: { ...unknownComputed(block, stripComputed(block, proposed)), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: replace };
   if (changed && type === 'docknet_container') return { planned: { ...proposed, addresses: UNKNOWN, container_ids: UNKNOWN }, requiresReplace: [] };
+  if (changed && type === 'docknet_network') return { planned: { ...recomputed(block, proposed, config), adopted: prior.adopted ?? false }, requiresReplace: [], recreated: true };
   return { planned: proposed, requiresReplace: [] };
 }
 

@@ -161,11 +161,14 @@ const providerService = {
     const type = req.type_name as ResourceType;
     const prior = dynamic(req.prior_state as never) as ObjectValue | null;
     const proposed = dynamic(req.proposed_new_state as never) as ObjectValue | null;
+    const configured = dynamic(req.config as never) as ObjectValue | null;
     const { planChange } = await resources();
-    const { planned, requiresReplace } = planChange(type, prior, proposed);
+    const { planned, requiresReplace, recreated } = planChange(type, prior, proposed, configured);
     const diagnostics = proposed ? await validate(type, proposed) : [];
-    if (prior?.adopted === true && requiresReplace.length > 0) {
-      diagnostics.push(error(`imported network ${String(prior.name)} cannot be changed by docknet`, `docknet does not own it (no io.docknet.managed label), so it never recreates or removes it; changed: ${requiresReplace.join(', ')}. Make the configuration match it, or remove it from the state and let docknet create its own.`));
+    if (prior?.adopted === true && (requiresReplace.length > 0 || recreated)) {
+      diagnostics.push(error(`imported network ${String(prior.name)} cannot be changed by docknet`, `docknet does not own it (no io.docknet.managed label), so it never recreates or removes it. Make the configuration match it, or remove it from the state and let docknet create its own.`));
+    } else if (recreated) {
+      diagnostics.push({ severity: 'WARNING', summary: `network ${String(proposed?.name)} is recreated by this update`, detail: 'Docker cannot change a network once it exists: docknet removes it and makes it again in one step, reconnecting the containers docknet attached to it with their addresses and moving the routes that use it to the new bridge.' });
     }
     return {
       planned_state: { msgpack: encodeValue(planned, RESOURCES[type]) },

@@ -2,7 +2,8 @@
 // ICC-off bridge, a published web server, a macvlan segment on a test parent interface.
 //   npm run build && cd stacks/cdktf && npx cdktf deploy lab
 // Settings from the environment: DOCKNET_PARENT (macvlan parent, default dn-cd0),
-// DOCKNET_LAB_ATTACH=1 (the client also joins the segment: an in-place change).
+// DOCKNET_LAB_ATTACH=1 (the client also joins the segment: an in-place change), DOCKNET_LAB_SUBNET_A
+// (another subnet for cd-lab-a: the network is recreated in one update, its containers reconnected).
 import { App, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { BridgeNetwork, BridgeRoute, Container, DocknetProvider, MacvlanNetwork } from '../../providers/cdktf';
@@ -16,7 +17,7 @@ export class SeedLab extends TerraformStack {
     new LocalBackend(this, { path: process.env.DOCKNET_TF_STATE ?? `terraform.${id}.tfstate` });
     new DocknetProvider(this, 'docknet', { stack: 'cdktf-lab' });
 
-    const labA = new BridgeNetwork(this, 'cd-lab-a', { ipv4: { subnet: '10.131.1.0/24' } });
+    const labA = new BridgeNetwork(this, 'cd-lab-a', { ipv4: { subnet: process.env.DOCKNET_LAB_SUBNET_A ?? '10.131.1.0/24' } });
     const labB = new BridgeNetwork(this, 'cd-lab-b', { ipv4: { subnet: '10.131.2.0/24' } });
     const isolated = new BridgeNetwork(this, 'cd-isolated', { ipv4: { subnet: '10.131.3.0/24' }, bridge: { icc: false, masquerade: false } });
     const segment = new MacvlanNetwork(this, 'cd-segment', { parent: process.env.DOCKNET_PARENT ?? 'dn-cd0', ipv4: { subnet: '192.168.191.0/24' } });

@@ -152,12 +152,11 @@ describe('serialized providers in the Pulumi dynamic-provider host', () => {
     const route = await create('route', { name: 'phh-route', between: ['phh-a', 'phh-b'] });
     expect(ttlOf(await ping('phh-left', '10.113.2.10'))).toBe(63);
 
-    // A filter on the route is an in-place update; a new subnet replaces the network.
+    // A filter on the route is an in-place update.
     const filtered = { name: 'phh-route', between: ['phh-a', 'phh-b'], allow: ['tcp/80'] };
     expect(await diff('route', route.id, route.outs, filtered)).toEqual({ changes: 2, replaces: [], deleteBeforeReplace: false });
     const routeOuts = await update('route', route.id, route.outs, filtered);
     expect((await ping('phh-left', '10.113.2.10')).code).not.toBe(0);
-    expect((await diff('bridge', a.id, a.outs, { name: 'phh-a', ipv4: { subnet: '10.113.9.0/24' } })).replaces).toEqual(['ipv4']);
 
     // Attach a second network in place: same container id.
     const before = containerId('phh-left');
@@ -178,5 +177,33 @@ describe('serialized providers in the Pulumi dynamic-provider host', () => {
     }
     expect((await docker('network', 'inspect', 'phh-a')).code).not.toBe(0);
     expect((await read('bridge', b.id, b.outs)).id).toBe('');
+  });
+
+  test('a new subnet for a network with a container attached: one Update recreates it, the container is reconnected, the route follows', async () => {
+    const c = await create('bridge', { name: 'phh-c', ipv4: { subnet: '10.113.3.0/24' } });
+    const d = await create('bridge', { name: 'phh-d', ipv4: { subnet: '10.113.4.0/24' } });
+    const left = await create('container', { name: 'phh-c1', image: 'docknet/busybox:latest', command: ['sleep', '3600'], networks: ['phh-c'] });
+    const right = await create('container', { name: 'phh-d1', image: 'docknet/busybox:latest', command: ['sleep', '3600'], networks: { 'phh-d': { ipv4: '10.113.4.10' } } });
+    const route = await create('route', { name: 'phh-cd', between: ['phh-c', 'phh-d'] });
+    expect(ttlOf(await ping('phh-c1', '10.113.4.10'))).toBe(63);
+    const id = containerId('phh-c1');
+
+    const moved = { name: 'phh-c', ipv4: { subnet: '10.113.5.0/24' } };
+    expect(await diff('bridge', c.id, c.outs, moved)).toEqual({ changes: 2, replaces: [], deleteBeforeReplace: true });
+    const outs = await update('bridge', c.id, c.outs, moved);
+    expect(outs.networkId).not.toBe(c.outs.networkId);
+    expect(outs.subnet).toBe('10.113.5.0/24');
+    // The same container, on the new subnet, across the route at once — both ways; nothing left to do.
+    expect(containerId('phh-c1')).toBe(id);
+    const address = (await docker('inspect', '-f', '{{(index .NetworkSettings.Networks "phh-c").IPAddress}}', 'phh-c1')).stdout.trim();
+    expect(address).toMatch(/^10\.113\.5\.\d+$/);
+    expect(ttlOf(await ping('phh-c1', '10.113.4.10'))).toBe(63);
+    expect(ttlOf(await ping('phh-d1', address))).toBe(63);
+    expect((await read('route', route.id, route.outs)).props.drift).toBeUndefined();
+    expect((await read('container', left.id, left.outs)).props.drift).toBeUndefined();
+
+    for (const [kind, r] of [['route', route], ['container', left], ['container', right], ['bridge', { id: c.id, outs }], ['bridge', d]] as const) {
+      await remove(kind as Kind, r.id, r.outs);
+    }
   });
 });

@@ -60,8 +60,21 @@ describe('cdktf deploy of the seed lab', () => {
     expect(ttlOf(await ping('cd-client', '10.131.2.10'))).toBe(63);
   });
 
+  test('a new subnet for a network with a container attached deploys in one step: reconnected, routed at once', async () => {
+    const id = containerId('cd-client');
+    const r = await cdktf({ DOCKNET_LAB_ATTACH: '1', DOCKNET_LAB_SUBNET_A: '10.131.4.0/24' }, 'deploy', 'lab', '--auto-approve');
+    expectOk(r);
+    expect(r.stdout).toContain('0 added, 1 changed, 0 destroyed');
+    expect(containerId('cd-client')).toBe(id);
+    const address = (await docker('inspect', '-f', '{{(index .NetworkSettings.Networks "cd-lab-a").IPAddress}}', 'cd-client')).stdout.trim();
+    expect(address).toMatch(/^10\.131\.4\.\d+$/);
+    expect(ttlOf(await ping('cd-client', '10.131.2.10'))).toBe(63);
+    expect(ttlOf(await ping('cd-web', address))).toBe(63);
+    expect((await cdktf({ DOCKNET_LAB_ATTACH: '1', DOCKNET_LAB_SUBNET_A: '10.131.4.0/24' }, 'diff', 'lab')).stdout).toContain('No changes.');
+  });
+
   test('destroy leaves nothing docknet owns', async () => {
-    expectOk(await cdktf({ DOCKNET_LAB_ATTACH: '1' }, 'destroy', 'lab', '--auto-approve'));
+    expectOk(await cdktf({ DOCKNET_LAB_ATTACH: '1', DOCKNET_LAB_SUBNET_A: '10.131.4.0/24' }, 'destroy', 'lab', '--auto-approve'));
     expect((await docker('ps', '-aq', '--filter', 'label=io.docknet.stack=cdktf-lab')).stdout.trim()).toBe('');
     expect((await docker('network', 'ls', '-q', '--filter', 'label=io.docknet.stack=cdktf-lab')).stdout.trim()).toBe('');
   });

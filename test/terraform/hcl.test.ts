@@ -88,6 +88,24 @@ describe('terraform apply of the seed lab (plain HCL)', () => {
     expect((await tf('plan', '-input=false', '-detailed-exitcode')).code).toBe(0);
   });
 
+  test('a new subnet for a network with a container attached: one apply recreates it, the container is reconnected, the route follows', async () => {
+    const id = containerId('tf-client');
+    const main = join(dir, 'main.tf');
+    writeFileSync(main, readFileSync(main, 'utf8').replace('ipv4 { subnet = "10.121.1.0/24" }', 'ipv4 { subnet = "10.121.4.0/24" }'));
+    const plan = await tf('plan', '-input=false');
+    expect(plan.stdout).toContain('docknet_network.lab_a will be updated in-place');
+    expect(plan.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
+    expect(plan.stdout + plan.stderr).toContain('network tf-lab-a is recreated by this update');
+    expectOk(await tf('apply', '-auto-approve', '-input=false'));
+    // The same container, on the new subnet, across the route at once — both ways.
+    expect(containerId('tf-client')).toBe(id);
+    const address = (await docker('inspect', '-f', '{{(index .NetworkSettings.Networks "tf-lab-a").IPAddress}}', 'tf-client')).stdout.trim();
+    expect(address).toMatch(/^10\.121\.4\.\d+$/);
+    expect(ttlOf(await ping('tf-client', '10.121.2.10'))).toBe(63);
+    expect(ttlOf(await ping('tf-web', address))).toBe(63);
+    expect((await tf('plan', '-input=false', '-detailed-exitcode')).code).toBe(0);
+  });
+
   test('terraform import adopts an existing network; destroy leaves it', async () => {
     await docker('network', 'rm', 'tf-foreign');
     expectOk(await docker('network', 'create', '--subnet', '10.124.0.0/24', 'tf-foreign'));

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { FIELD_RULES, changesInPlace, fieldDoc, type Section } from '../../lib/model/fields';
+import { FIELD_RULES, changesInPlace, fieldDoc, frontEndReplaces, type Section } from '../../lib/model/fields';
 import * as schema from '../../lib/model/schema';
 import { loadDocuments } from '../../lib/spec/load';
 import { planStacks } from '../../lib/plan/planner';
@@ -15,7 +15,7 @@ import { RESOURCES, type Block } from '../../providers/terraform/schema';
 import { planChange } from '../../providers/terraform/resources';
 import { containerAttributes, networkAttributes, routeAttributes, camel } from '../../providers/terraform/attributes';
 import { diff } from '../../providers/pulumi/handlers';
-import type { ObjectValue } from '../../providers/terraform/cty';
+import { UNKNOWN, type ObjectValue } from '../../providers/terraform/cty';
 
 const SCHEMAS: Record<Section, { shape: Record<string, { description?: string }> }> = {
   network: schema.networkSchema,
@@ -145,12 +145,12 @@ describe('the Terraform schema', () => {
     const seen = terraformFields(type);
     expect(seen.length).toBeGreaterThan(3);
     for (const [block, attr, section, field] of seen) {
-      expect([`${section}.${field}`, block.attributes[attr].replace ?? false]).toEqual([`${section}.${field}`, !changesInPlace(section, field)]);
+      expect([`${section}.${field}`, block.attributes[attr].replace ?? false]).toEqual([`${section}.${field}`, frontEndReplaces(section, field)]);
       expect(block.attributes[attr].description).toBe(fieldDoc(section, field));
     }
     const blocks = RESOURCES[type].blocks ?? {};
     const parent: Record<string, [Section, string]> = { ipv4: ['network', 'ipv4'], ipv6: ['network', 'ipv6'], bridge: ['network', 'bridge'], macvlan: ['network', 'macvlan'], ipvlan: ['network', 'ipvlan'], overlay: ['network', 'overlay'], network: ['container', 'networks'], healthcheck: ['container', 'healthcheck'] };
-    for (const [name, b] of Object.entries(blocks)) expect([name, b.replace ?? false]).toEqual([name, !changesInPlace(...parent[name])]);
+    for (const [name, b] of Object.entries(blocks)) expect([name, b.replace ?? false]).toEqual([name, frontEndReplaces(...parent[name])]);
   });
 
   const tfValue = (attrs: Record<string, unknown>): ObjectValue => {
@@ -163,13 +163,13 @@ describe('the Terraform schema', () => {
     const [a, b] = CONTAINER_VARIANTS[field];
     const attrs = (v: unknown) => tfValue(containerAttributes('c', { image: 'busybox:1', ...(v === undefined ? {} : { [field]: v }) } as never));
     const planned = planChange('docknet_container', attrs(a), attrs(b));
-    expect(planned.requiresReplace.length > 0).toBe(!changesInPlace('container', field));
+    expect(planned.requiresReplace.length > 0).toBe(frontEndReplaces('container', field));
   });
 
   test.each(Object.keys(FIELD_RULES.endpoint))('a Terraform plan of a change to endpoint.%s', (field) => {
     const [a, b] = ENDPOINT_VARIANTS[field];
     const attrs = (v: unknown) => tfValue(containerAttributes('c', { image: 'busybox:1', networks: { fa: { [field]: v } } } as never));
-    expect(planChange('docknet_container', attrs(a), attrs(b)).requiresReplace.length > 0).toBe(!changesInPlace('endpoint', field));
+    expect(planChange('docknet_container', attrs(a), attrs(b)).requiresReplace.length > 0).toBe(frontEndReplaces('endpoint', field));
   });
 
   test('a Terraform plan that attaches a network (map or list of endpoints) is in place; one that sets a MAC replaces', () => {
@@ -182,12 +182,17 @@ describe('the Terraform schema', () => {
   test.each(Object.keys(FIELD_RULES.route))('a Terraform plan of a change to route.%s', (field) => {
     const docs: Record<string, [object, object]> = { between: [{ between: ['a', 'b'] }, { between: ['a', 'c'] }], from: [{ from: 'a', to: 'b' }, { from: 'c', to: 'b' }], to: [{ from: 'a', to: 'b' }, { from: 'a', to: 'c' }], allow: [{ between: ['a', 'b'] }, { between: ['a', 'b'], allow: ['icmp'] }] };
     const [a, b] = docs[field];
-    expect(planChange('docknet_route', tfValue(routeAttributes(a)), tfValue(routeAttributes(b))).requiresReplace.length > 0).toBe(!changesInPlace('route', field));
+    expect(planChange('docknet_route', tfValue(routeAttributes(a)), tfValue(routeAttributes(b))).requiresReplace.length > 0).toBe(frontEndReplaces('route', field));
   });
 
-  test.each(Object.keys(FIELD_RULES.network))('a Terraform plan of a change to network.%s', (field) => {
+  test.each(Object.keys(FIELD_RULES.network))('a Terraform plan of a change to network.%s: an update that recreates it (new id and bridge)', (field) => {
     const [a, b] = NETWORK_VARIANTS[field];
-    expect(planChange('docknet_network', tfValue(networkAttributes('n', a)), tfValue(networkAttributes('n', b))).requiresReplace.length > 0).toBe(true);
+    const planned = planChange('docknet_network', tfValue(networkAttributes('n', a)), tfValue(networkAttributes('n', b)));
+    expect(FIELD_RULES.network[field].change).toBe('recreate');
+    expect(planned.requiresReplace).toEqual([]);
+    expect(planned.recreated).toBe(true);
+    expect(planned.planned!.id).toBe(UNKNOWN);
+    expect(planned.planned!.bridge_interface).toBe(UNKNOWN);
   });
 });
 
@@ -198,13 +203,13 @@ describe('the Pulumi diff', () => {
     const [a, b] = CONTAINER_VARIANTS[field];
     const d = diff(inputs('container', { image: 'busybox:1', [field]: a }), inputs('container', { image: 'busybox:1', [field]: b }));
     expect(d.changes).toBe(true);
-    expect(d.replaces.includes(field)).toBe(!changesInPlace('container', field));
+    expect(d.replaces.includes(field)).toBe(frontEndReplaces('container', field));
   });
 
   test.each(Object.keys(FIELD_RULES.endpoint))('endpoint.%s (inside networks)', (field) => {
     const [a, b] = ENDPOINT_VARIANTS[field];
     const d = diff(inputs('container', { image: 'x', networks: { fa: { [field]: a } } }), inputs('container', { image: 'x', networks: { fa: { [field]: b } } }));
-    expect(d.replaces.includes('networks')).toBe(!changesInPlace('endpoint', field));
+    expect(d.replaces.includes('networks')).toBe(frontEndReplaces('endpoint', field));
   });
 
   test('attaching a network is in place; setting a MAC replaces', () => {
@@ -215,11 +220,15 @@ describe('the Pulumi diff', () => {
 
   test.each(Object.keys(FIELD_RULES.route))('route.%s', (field) => {
     const d = diff(inputs('route', { [field]: ['a', 'b'] }), inputs('route', { [field]: ['a', 'c'] }));
-    expect(d.replaces.includes(field)).toBe(!changesInPlace('route', field));
+    expect(d.replaces.includes(field)).toBe(frontEndReplaces('route', field));
   });
 
-  test('every network prop replaces', () => {
-    for (const field of ['ipv4', 'internal', 'labels', 'bridge']) expect(diff(inputs('bridge', { [field]: 1 }), inputs('bridge', { [field]: 2 })).replaces).toEqual([field]);
+  test('every network prop, flattened driver options too, is an update that recreates the network in one step', () => {
+    for (const field of ['ipv4', 'internal', 'labels', 'bridge']) expect(diff(inputs('bridge', { [field]: 1 }), inputs('bridge', { [field]: 2 }))).toMatchObject({ changes: true, replaces: [] });
+    for (const field of ['parent', 'vlan', 'mode']) expect(diff(inputs('macvlan', { [field]: 1 }), inputs('macvlan', { [field]: 2 }))).toMatchObject({ changes: true, replaces: [] });
+    expect(diff(inputs('overlay', { encrypted: false }), inputs('overlay', { encrypted: true }))).toMatchObject({ changes: true, replaces: [] });
+    // Its name is what it is: another name is another network.
+    expect(diff(inputs('bridge', {}), { ...(inputs('bridge', {}) as object), name: 'other' } as never).replaces).toEqual(['name']);
   });
 });
 

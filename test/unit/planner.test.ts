@@ -57,6 +57,32 @@ describe('planner', () => {
     expect(planStacks(spec, current, { prune: { networks: [] } }).actions).toEqual([]);
   });
 
+  test('one resource at a time: a recreated network takes the stack\'s other containers and routes along', () => {
+    const both = stacks({ networks: { 'lab-a': { ipv4: { subnet: '10.1.0.0/24' } }, 'lab-b': { ipv4: { subnet: '10.2.0.0/24' } } } });
+    const client: ObservedContainer = {
+      id: 'client-id', name: 'lab-client', labels: { [LABEL.managed]: 'true', [LABEL.stack]: 'lab', [LABEL.service]: 'lab-client' }, state: 'running', networkMode: 'lab-a', ports: [],
+      endpoints: new Map([['lab-a', { networkId: 'lab-a-id-0000000000', ipv4: '10.9.0.2', ipv6: '', mac: '02:42:0a:09:00:02' }]]),
+    };
+    const current = host([owned(both[0], 'lab-a', '10.9.0.0/24'), owned(both[0], 'lab-b', '10.2.0.0/24')], [client]);
+    current.rules = [
+      { family: 'ipv4', table: 'filter', chain: 'DOCKER-USER', spec: '-i br-lab-a -o br-lab-b -m comment --comment "docknet:lab:lab-a=lab-b" -j ACCEPT', stack: 'lab', route: 'lab-a=lab-b' },
+      { family: 'ipv4', table: 'filter', chain: 'DOCKER-USER', spec: '-i br-lab-b -o br-lab-a -m comment --comment "docknet:lab:lab-a=lab-b" -j ACCEPT', stack: 'lab', route: 'lab-a=lab-b' },
+    ];
+    // The network alone, as Terraform and Pulumi converge it.
+    const alone = stacks({ networks: { 'lab-a': { ipv4: { subnet: '10.1.0.0/24' } } } });
+    const plan = planStacks(alone, current, { prune: { networks: ['lab-a'] } });
+    expect(plan.actions.map((a) => `${a.op} ${a.kind} ${a.name}`)).toEqual([
+      'replace network lab-a',
+      'disconnect endpoint lab-client → lab-a',
+      'connect endpoint lab-client → lab-a',
+      'replace route lab-a=lab-b',
+    ]);
+    expect(plan.actions[2]).toMatchObject({ restore: true, reasons: ['network lab-a is recreated: lab-client is reconnected to it as it was'] });
+    expect(plan.actions[3]).toMatchObject({ follows: 'lab-a', existing: current.rules });
+    // The whole stack: its own spec says what the container and the route become; nothing follows.
+    expect(planStacks(alone, current).actions.map((a) => `${a.op} ${a.kind} ${a.name}`)).toEqual(expect.arrayContaining(['remove container lab-client', 'remove route lab-a=lab-b']));
+  });
+
   test('a subnet overlapping a network already on the host is refused', () => {
     expect(() => planStacks(spec, host([network('their-net', '10.1.0.0/16', {})]))).toThrow('networks.lab-a.ipv4.subnet: 10.1.0.0/24 overlaps 10.1.0.0/16 of network their-net already on the host');
   });

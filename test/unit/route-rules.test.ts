@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { factsFromInfo } from '../../lib/drivers/docker';
-import { firewallLayout, routeRules, type FirewallLayout } from '../../lib/plan/route-rules';
+import { firewallLayout, followRule, routeRules, type FirewallLayout } from '../../lib/plan/route-rules';
 import { planStacks } from '../../lib/plan/planner';
 import { loadDocuments } from '../../lib/spec/load';
 import { SpecError } from '../../lib/spec/errors';
@@ -105,5 +105,15 @@ describe('planning a route on an nftables engine', () => {
     const stacks = loadDocuments([{ file: 'lab.yaml', doc: { version: 1, stack: 'lab', routes: [{ between: ['shop', 'db'] }] } }], { partial: true });
     expect(() => planStacks(stacks, host)).toThrow(SpecError);
     expect(() => planStacks(stacks, host)).toThrow(/lab\.yaml: routes\[0\]: this engine \(Docker 29\.0\.2\) uses the nftables firewall backend/);
+  });
+});
+
+describe('a route following its recreated network', () => {
+  test('its rules move to the new bridge and subnet, word for word; the other end stays', () => {
+    const rule = { family: 'ipv4' as const, table: 'raw' as const, chain: 'PREROUTING', spec: '-d 10.9.0.0/24 -i br-bbbb -m comment --comment "docknet:lab:a=b" -j ACCEPT', stack: 'lab', route: 'a=b' };
+    const moved = followRule(rule, { bridge: 'br-aaaa', ipv4: '10.9.0.0/24' }, { bridge: 'br-cccc', ipv4: '10.1.0.0/24' });
+    expect(moved.spec).toBe('-d 10.1.0.0/24 -i br-bbbb -m comment --comment "docknet:lab:a=b" -j ACCEPT');
+    const forward = { ...rule, table: 'filter' as const, chain: 'DOCKER-USER', spec: '-i br-aaaa -o br-bbbb -m comment --comment "docknet:lab:a=b" -j ACCEPT' };
+    expect(followRule(forward, { bridge: 'br-aaaa', ipv4: '10.9.0.0/24' }, { bridge: 'br-cccc', ipv4: '10.1.0.0/24' }).spec).toBe('-i br-cccc -o br-bbbb -m comment --comment "docknet:lab:a=b" -j ACCEPT');
   });
 });
