@@ -27,6 +27,23 @@ for engine in "${engines[@]}"; do
   [ "$engine" = "$D28_ENGINE" ] && bash scripts/engine-d28.sh ensure
 done
 
+# The real peers, built from their Go modules into a cache outside the repository (minutes the first
+# time, instant afterwards). Terraform: /usr/local/bin/terraform when it is 1.11, else a build.
+TERRAFORM_BINARY=$(bash scripts/peers.sh terraform) || { echo "docknet: no Terraform 1.11 (see above)" >&2; exit 1; }
+# First on PATH too: cdktf (through the wrapper docknet terraform install writes) finds it there.
+export TERRAFORM_BINARY PATH="$(dirname "$TERRAFORM_BINARY"):$PATH"
+# The Pulumi CLI. Its Node.js language host of the same release is not on the module proxy; the
+# newest one that is (an older release's) is used instead, and said so. When even that cannot be
+# built, the CLI tests report a skip with the build's own error.
+if pulumi_bin=$(DOCKNET_PULUMI_HOST_FALLBACK=1 bash scripts/peers.sh pulumi 2>/tmp/docknet-peers-pulumi.log); then
+  export DOCKNET_PULUMI_BIN=$pulumi_bin
+  grep -h 'warning:' /tmp/docknet-peers-pulumi.log >&2 || true
+else
+  DOCKNET_PULUMI_UNAVAILABLE=$(grep -h 'peers: error:' /tmp/docknet-peers-pulumi.log | tail -1)
+  export DOCKNET_PULUMI_UNAVAILABLE=${DOCKNET_PULUMI_UNAVAILABLE:-building the Pulumi CLI failed (see /tmp/docknet-peers-pulumi.log)}
+  echo "docknet: $DOCKNET_PULUMI_UNAVAILABLE" >&2
+fi
+
 # Runs jest against one engine; the report goes to $2.
 run_suite() {
   local engine=$1 report=$2
