@@ -15,6 +15,11 @@ import type { Stack } from '../lib/model/types';
 /** Exit codes are a contract (see DESIGN.md). */
 const EXIT = { ok: 0, error: 1, changes: 2, invalid: 2, drift: 2 } as const;
 
+/** Commands that only read specs: an invalid spec is their answer (exit 2), not a failure. */
+const SPEC_ONLY = new Set(['validate', 'graph']);
+/** The command being run, as commander matched it (global options may come before its name). */
+let running = '';
+
 class Exit extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
@@ -204,8 +209,9 @@ Examples:
     .option('-H, --host <url>', 'Docker endpoint: unix:///path, tcp://host[:port], ssh://[user@]host[:port] (default: DOCKER_HOST, DOCKER_CONTEXT, the current docker context, the local socket)')
     .option('--context <name>', 'docker context to use (docker context ls); not together with --host')
     .option('--firewall-helper <image>', 'for a tcp:// engine: run the host\'s iptables through a privileged helper container of this image on that engine (it needs nsenter); default DOCKNET_FIREWALL_HELPER')
-    .hook('preAction', (root) => {
+    .hook('preAction', (root, action) => {
       engineChoice = root.opts() as EngineOptions;
+      running = action.name();
     })
     .showHelpAfterError();
 
@@ -215,6 +221,23 @@ Examples:
     .action((paths: string[]) => {
       const stacks = loadSpecs(paths);
       for (const s of stacks) process.stdout.write(`${s.name}: valid (${s.networks.length} networks, ${s.containers.length} containers, ${s.routes.length} routes) from ${s.files.join(', ')}\n`);
+    });
+
+  cmd.command('graph')
+    .description('draw the topology of specs: networks, segments, containers, publishes and routes (never contacts Docker; exit 0, 2 invalid)')
+    .argument('<path...>', 'spec files or folders')
+    .option('-o, --output <file>', 'write a picture: .svg, .png (needs rsvg-convert), .dot (Graphviz) or .mmd (Mermaid); without it, Mermaid text goes to stdout')
+    .addHelpText('after', `
+Examples:
+  docknet graph stacks/lab.yaml                 # Mermaid on stdout: paste it into Markdown
+  docknet graph stacks/ -o topology.svg         # every stack in one picture, grouped by stack
+  docknet graph stacks/lab.yaml -o lab.png      # needs rsvg-convert (Debian: apt-get install librsvg2-bin)`)
+    .action(async (paths: string[], opts: { output?: string }) => {
+      const { checkOutputFile, mermaidText, summary, writeGraph } = await import('../lib/graph/output');
+      if (!opts.output) return void process.stdout.write(mermaidText(loadSpecs(paths)));
+      checkOutputFile(opts.output);
+      const t = await writeGraph(loadSpecs(paths), opts.output);
+      process.stdout.write(`wrote ${opts.output}: ${summary(t)}\n`);
     });
 
   cmd.command('plan')
@@ -394,7 +417,7 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof Exit) code = e.code;
     else if (e instanceof SpecError) {
       for (const line of e.message.split('\n')) process.stderr.write(`error: ${line}\n`);
-      code = argv[0] === 'validate' ? EXIT.invalid : EXIT.error;
+      code = SPEC_ONLY.has(running) ? EXIT.invalid : EXIT.error;
     } else if (e instanceof ApplyError || e instanceof ManagerConflict || e instanceof LockTimeout) {
       for (const line of e.message.split('\n')) process.stderr.write(`error: ${line}\n`);
       code = EXIT.error;
