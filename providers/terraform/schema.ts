@@ -1,7 +1,7 @@
 // Terraform schemas of docknet's resources, written once as data: the same description yields the
 // protocol's Schema messages, the msgpack (cty) coding of values, and the replace-or-update rules. The
 // fields of the spec format take their descriptions and replace rules from lib/model/fields.ts.
-import { changesInPlace, fieldDoc, type Section } from '../../lib/model/fields';
+import { fieldDoc, frontEndReplaces, type Section } from '../../lib/model/fields';
 import { snake } from './attributes';
 export type CtyType = 'string' | 'number' | 'bool' | ['list', CtyType] | ['map', CtyType];
 
@@ -39,14 +39,14 @@ function fields(section: Section, types: Record<string, CtyType | [CtyType, Part
   return Object.fromEntries(
     Object.entries(types).map(([field, t]) => {
       const [type, extra] = Array.isArray(t) && t.length === 2 && typeof t[1] === 'object' && !Array.isArray(t[1]) ? (t as [CtyType, Partial<Attribute>]) : [t as CtyType, {}];
-      return [snake(field), { type, description: fieldDoc(section, field), optional: true, replace: !changesInPlace(section, field), ...extra }];
+      return [snake(field), { type, description: fieldDoc(section, field), optional: true, replace: frontEndReplaces(section, field), ...extra }];
     }),
   );
 }
 
 /** A nested block for a field of the spec format, replacing or not as the table says. */
 function blockOf(section: Section, field: string, nesting: NestedBlock['nesting'], block: Omit<Block, 'description'>): NestedBlock {
-  return { nesting, replace: !changesInPlace(section, field), block: { description: fieldDoc(section, field), ...block } };
+  return { nesting, replace: frontEndReplaces(section, field), block: { description: fieldDoc(section, field), ...block } };
 }
 
 const REQUIRED: Partial<Attribute> = { required: true, optional: false };
