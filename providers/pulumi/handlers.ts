@@ -7,7 +7,7 @@ import { SpecError } from '../../lib/spec/errors';
 import { Docknet } from '../../lib/docknet';
 import { stableJson } from '../../lib/plan/desired';
 import { endpointReplacingKey, FIELD_RULES, frontEndReplaces, type Section } from '../../lib/model/fields';
-import { adoptNetwork, applyResource, readResource, removeResource, resourceStack, type ResourceRef, type ResourceState } from '../../lib/resource';
+import { adoptContainer, adoptNetwork, applyResource, readResource, removeResource, resourceStack, type ResourceRef, type ResourceState } from '../../lib/resource';
 
 export type Kind = 'bridge' | 'macvlan' | 'ipvlan' | 'overlay' | 'plugin' | 'container' | 'route';
 
@@ -140,6 +140,11 @@ export async function create(inputs: Inputs, dockerHost?: string): Promise<{ id:
   if (inputs.adopt && ref.kind === 'network') {
     const state = await adoptNetwork(dn, ref, origin(inputs));
     return { id: state.id, outs: { ...inputs, ...outputs(state), adopted: true } };
+  }
+  // A container docknet made elsewhere becomes Pulumi's (changed only in place); not "adopted" read-only.
+  if (inputs.adopt && ref.kind === 'container') {
+    const state = await adoptContainer(dn, ref, origin(inputs));
+    return { id: state.id, outs: { ...inputs, ...outputs(state) } };
   }
   const state = await applyResource(dn, ref, origin(inputs));
   return { id: state.id, outs: { ...inputs, ...outputs(state) } };

@@ -23,8 +23,16 @@ export interface DocknetResourceArgs {
   dockerHost?: pulumi.Input<string>;
 }
 
-/** Networks only: adopt an existing network (same definition) instead of creating it; never removed. */
+/** Networks: adopt an existing network (same definition) instead of creating it; never changed or removed. */
 export interface AdoptArgs {
+  adopt?: pulumi.Input<boolean>;
+}
+
+/**
+ * Containers: take over a container docknet made elsewhere (the CLI, docknet watch, Terraform) instead
+ * of creating it; it must match in what needs a new container, and is changed only in place.
+ */
+export interface ContainerAdoptArgs {
   adopt?: pulumi.Input<boolean>;
 }
 
@@ -99,7 +107,7 @@ export class Container extends DocknetResource {
   /** IPv4 address of the (first) container on each network. */
   declare readonly addresses: pulumi.Output<Record<string, string>>;
   declare readonly name: pulumi.Output<string>;
-  constructor(name: string, args: Inputs<ContainerProps> & DocknetResourceArgs, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: Inputs<ContainerProps> & DocknetResourceArgs & ContainerAdoptArgs, opts?: pulumi.CustomResourceOptions) {
     super('container', name, args, ['containerIds', 'addresses'], opts);
   }
 }

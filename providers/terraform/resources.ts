@@ -6,7 +6,7 @@ import type { SpecIssue } from '../../lib/spec/errors';
 import { stableJson } from '../../lib/plan/desired';
 import { UNKNOWN, type ObjectValue, type Value } from './cty';
 import { RESOURCES, type Block, type NestedBlock } from './schema';
-import { camel, renameKeys, snake } from './attributes';
+import { camel, containerAttributes, renameKeys, routeAttributes, snake } from './attributes';
 import { endpointReplacingKey } from '../../lib/model/fields';
 
 export type ResourceType = 'docknet_network' | 'docknet_container' | 'docknet_route';
@@ -16,7 +16,7 @@ function toDoc(v: Value): unknown {
   return renameKeys(v, camel, (x) => x === UNKNOWN);
 }
 
-const META = ['id', 'name', 'stack', 'bridge_interface', 'adopted', 'container_ids', 'addresses', 'route_id'];
+const META = ['id', 'name', 'stack', 'bridge_interface', 'adopted', 'container_ids', 'addresses', 'route_id', 'drift'];
 
 function withoutMeta(v: ObjectValue): ObjectValue {
   return Object.fromEntries(Object.entries(v).filter(([k]) => !META.includes(k)));
@@ -100,16 +100,21 @@ function recomputed(block: Block, proposed: ObjectValue, config: ObjectValue | n
 export function planChange(type: ResourceType, prior: ObjectValue | null, proposed: ObjectValue | null, config: ObjectValue | null = proposed): PlannedChange {
   if (proposed === null) return { planned: null, requiresReplace: [] };
   const block = RESOURCES[type];
-  if (prior === null) return { planned: { ...unknownComputed(block, proposed), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: [] };
+  if (prior === null) return { planned: { ...unknownComputed(block, proposed), ...(type === 'docknet_network' ? { adopted: false } : {}), drift: [] }, requiresReplace: [] };
+  // Drift found by the refresh is a change to make: an update (a network recreated), or a replacement
+  // when the container itself must be new — the plan shows the reasons as the drift going away.
+  const drift = Array.isArray(prior.drift) ? (prior.drift as string[]) : [];
+  if (drift.length > 0 && prior.adopted !== true) proposed = { ...proposed, drift: [] };
   const replace: string[] = [];
   for (const [name, a] of Object.entries(block.attributes)) if (a.replace && !same(prior[name], proposed[name])) replace.push(name);
+  if (type === 'docknet_container' && drift.some((d) => d.startsWith(REPLACED))) replace.push('drift');
   for (const [name, b] of Object.entries(block.blocks ?? {})) {
     if (b.replace ? !same(prior[name], proposed[name]) : b.nesting === 'list' && replacingInside(b, prior[name]) !== replacingInside(b, proposed[name])) replace.push(name);
   }
   const changed = Object.keys(proposed).some((k) => !same(prior[k], proposed[k]));
   if (replace.length > 0) return { planned: { ...unknownComputed(block, stripComputed(block, proposed)), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: replace };
   if (changed && type === 'docknet_container') return { planned: { ...proposed, addresses: UNKNOWN, container_ids: UNKNOWN }, requiresReplace: [] };
-  if (changed && type === 'docknet_network') return { planned: { ...recomputed(block, proposed, config), adopted: prior.adopted ?? false }, requiresReplace: [], recreated: true };
+  if (changed && type === 'docknet_network') return { planned: { ...recomputed(block, proposed, config), adopted: prior.adopted ?? false, drift: [] }, requiresReplace: [], recreated: true };
   return { planned: proposed, requiresReplace: [] };
 }
 
@@ -127,7 +132,7 @@ function fill(target: Value, actual: unknown): Value {
 
 /** The state after apply: planned values with the unknowns filled from the host. */
 export function appliedState(type: ResourceType, planned: ObjectValue, state: ResourceState): ObjectValue {
-  const out: ObjectValue = { ...planned, id: state.id };
+  const out: ObjectValue = { ...planned, id: state.id, drift: [] };
   if (type === 'docknet_container') {
     out.container_ids = state.containerIds ?? [];
     out.addresses = state.addresses ?? {};
@@ -152,24 +157,35 @@ export function appliedState(type: ResourceType, planned: ObjectValue, state: Re
   return out;
 }
 
+/** How a drift line of a container that needs a new container begins (Terraform then plans a replacement). */
+const REPLACED = 'replace container';
+
 /**
- * The state after a refresh: null when the objects are gone or drifted beyond an in-place repair (the
- * next plan then converges them); for containers, endpoints detached by hand are dropped from the
- * state, so the plan shows them being attached again.
+ * The state after a refresh: null only when the objects are gone. Anything else that differs (a stopped
+ * container, a detached endpoint, a rule deleted by hand, a network changed by hand) is kept in `drift`
+ * as the plan's own words, so the next plan shows an update — or a replacement, with its reason — and
+ * never a create of what is still there.
  */
-export function refreshedState(type: ResourceType, current: ObjectValue, reading: ResourceReading): ObjectValue | null {
+export function refreshedState(current: ObjectValue, reading: ResourceReading): ObjectValue | null {
   if (!reading.exists) return null;
-  if (reading.drift.length === 0) return current;
-  if (type !== 'docknet_container') return null;
-  const detached = new Set(reading.drift.filter((a) => a.kind === 'endpoint' && a.op === 'connect').map((a) => (a.kind === 'endpoint' ? a.network : '')));
-  const others = reading.drift.filter((a) => a.kind !== 'endpoint');
-  if (others.length > 0) return null;
-  const endpoints = (Array.isArray(current.network) ? current.network : []) as ObjectValue[];
-  return { ...current, network: endpoints.filter((e) => !detached.has(String(e.name))) };
+  return { ...current, drift: reading.drift.map((a) => `${a.op} ${a.kind} ${a.name}: ${a.reasons.join('; ')}`) };
 }
 
-/** An existing network as Terraform state (import): adopted, never changed or removed by docknet. */
-export function importedNetwork(name: string, id: string, doc: NetworkDoc, bridgeInterface: string | undefined): ObjectValue {
+/** A service docknet made, as Terraform state (import); its stack stays unset when it is the provider's. */
+export function importedContainer(c: { name: string; stack: string; doc: ContainerDoc; ids: string[]; addresses: Record<string, string> }, providerStack: string): ObjectValue {
+  return { ...(containerAttributes(c.name, c.doc) as ObjectValue), id: c.ids[0], stack: c.stack === providerStack ? null : c.stack, container_ids: c.ids, addresses: c.addresses, drift: [] };
+}
+
+/** A route docknet wrote, as Terraform state (import). */
+export function importedRoute(r: { stack: string; doc: RouteDoc; id: string }, providerStack: string): ObjectValue {
+  return { ...(routeAttributes(r.doc) as ObjectValue), id: `${r.stack}:${r.id}`, stack: r.stack === providerStack ? null : r.stack, route_id: r.id, drift: [] };
+}
+
+/**
+ * An existing network as Terraform state (import). `stack` undefined: not docknet's, so adopted —
+ * never changed or removed; else docknet made it (null: in the provider's stack) and Terraform takes it over.
+ */
+export function importedNetwork(name: string, id: string, doc: NetworkDoc, bridgeInterface: string | undefined, stack?: string | null): ObjectValue {
   const snakeObject = (o: object | undefined): Value => (o ? Object.fromEntries(Object.entries(o).map(([k, x]) => [snake(k), x as Value])) : null);
   const ipam = (i: NetworkDoc['ipv4']) => (i ? { subnet: i.subnet ?? null, ip_range: i.ipRange ?? null, gateway: i.gateway ?? null, aux_addresses: i.auxAddresses ?? null } : null);
   return {
@@ -180,9 +196,10 @@ export function importedNetwork(name: string, id: string, doc: NetworkDoc, bridg
     attachable: doc.attachable ?? false,
     labels: doc.labels ?? null,
     options: doc.options ?? null,
-    stack: null,
+    stack: stack ?? null,
     bridge_interface: bridgeInterface ?? null,
-    adopted: true,
+    adopted: stack === undefined,
+    drift: [],
     ipv4: ipam(doc.ipv4),
     ipv6: ipam(doc.ipv6),
     bridge: snakeObject(doc.bridge),

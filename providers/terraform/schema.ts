@@ -62,6 +62,7 @@ const segment = (driver: 'macvlan' | 'ipvlan'): NestedBlock =>
 
 const ownership = {
   stack: str('docknet stack that owns the object (label io.docknet.stack); default: the provider\'s stack', { replace: true }),
+  drift: computed(['list', 'string'], 'what the last refresh found different on the host, with the reason (a stopped container, a rule deleted by hand, a network changed by hand); the next apply repairs it'),
 };
 
 export const NETWORK: Block = {

@@ -29,6 +29,7 @@ const config = { dockerHost: undefined as string | undefined, stack: 'terraform'
 
 const core = () => import('../../lib/resource');
 const errors = () => import('../../lib/spec/errors');
+const desired = () => import('../../lib/plan/desired');
 const resources = () => import('./resources');
 
 function dynamic(v: { msgpack?: Buffer } | undefined): Value {
@@ -93,6 +94,15 @@ async function docknet() {
   return new Docknet({ dockerHost: config.dockerHost, dockerHostSource: 'docker_host of the provider', manager: 'terraform', command: 'terraform (docknet provider)' });
 }
 
+/** Whether the resource was imported and not applied since: its first apply takes its stack over. */
+function importedHere(privateData: unknown): boolean {
+  try {
+    return Buffer.isBuffer(privateData) && privateData.length > 0 && JSON.parse(privateData.toString('utf8')).takeOver === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Wraps a handler: exceptions become error diagnostics, never a broken gRPC call. */
 function handler(fn: (req: Record<string, unknown>) => Promise<Record<string, unknown>>) {
   return (call: Call, callback: Callback) => {
@@ -137,6 +147,8 @@ const providerService = {
     const raw = req.raw_state as { json?: Buffer };
     const block = RESOURCES[req.type_name as string];
     const value = raw?.json && raw.json.length > 0 ? (JSON.parse(raw.json.toString('utf8')) as ObjectValue) : null;
+    // States written before `drift` existed: nothing was found different then.
+    if (value && value.drift === undefined) value.drift = [];
     return { upgraded_state: { msgpack: encodeValue(value, block) } };
   }),
 
@@ -152,7 +164,7 @@ const providerService = {
       const host = await dn.observe([]);
       next = host.networks.has(String(current.name)) ? current : null;
     } else {
-      next = refreshedState(type, current, await readResource(dn, refOf(type, current, config.stack), type));
+      next = refreshedState(current, await readResource(dn, refOf(type, current, config.stack), type, { takeOver: importedHere(req.private) }));
     }
     return { new_state: { msgpack: encodeValue(next, RESOURCES[type]) }, private: req.private };
   }),
@@ -188,12 +200,13 @@ const providerService = {
     const dn = await docknet();
     try {
       if (planned === null) {
-        if (prior && prior.adopted !== true) await removeResource(dn, refOf(type, prior, config.stack));
+        if (prior && prior.adopted !== true) await removeResource(dn, refOf(type, prior, config.stack), { takeOver: importedHere(req.planned_private) });
         const diagnostics = prior?.adopted === true ? [{ severity: 'WARNING', summary: `network ${String(prior.name)} was imported: docknet leaves it on the host`, detail: 'docknet never removes what it does not own.' }] : [];
         return { new_state: { msgpack: encodeValue(null, block) }, diagnostics };
       }
-      const state = await applyResource(dn, refOf(type, planned, config.stack), type);
-      return { new_state: { msgpack: encodeValue(appliedState(type, planned, state), block) }, private: req.planned_private };
+      const state = await applyResource(dn, refOf(type, planned, config.stack), type, { takeOver: importedHere(req.planned_private) });
+      // Applied: the import's take-over is done.
+      return { new_state: { msgpack: encodeValue(appliedState(type, planned, state), block) }, private: Buffer.alloc(0) };
     } catch (e) {
       // Terraform keeps the prior state on error; say what went wrong, with the core's words.
       return { new_state: { msgpack: encodeValue(prior, block) }, diagnostics: [error(`docknet could not apply ${type}.${String(planned?.name ?? prior?.name ?? '')}`, e)] };
@@ -202,15 +215,32 @@ const providerService = {
 
   ImportResourceState: handler(async (req) => {
     const type = req.type_name as ResourceType;
-    if (type !== 'docknet_network') return { diagnostics: [error(`import supports docknet_network only, not ${type}`)] };
-    const { importedNetwork } = await resources();
-    const { networkDocFromHost } = await core();
-    const host = await (await docknet()).observe([]);
+    const { importedNetwork, importedContainer, importedRoute } = await resources();
+    const { networkDocFromHost, containerFromHost, routeFromHost } = await core();
+    const { LABEL } = await desired();
+    const dn = await docknet();
     const wanted = String(req.id);
+    // Containers and routes become Terraform's at their first apply (the stack's manager changes then).
+    const takeOver = Buffer.from(JSON.stringify({ takeOver: true }));
+    try {
+      if (type === 'docknet_container') {
+        const state = importedContainer(await containerFromHost(dn, wanted), config.stack);
+        return { imported_resources: [{ type_name: type, state: { msgpack: encodeValue(state, RESOURCES[type]) }, private: takeOver }] };
+      }
+      if (type === 'docknet_route') {
+        const state = importedRoute(await routeFromHost(dn, wanted), config.stack);
+        return { imported_resources: [{ type_name: type, state: { msgpack: encodeValue(state, RESOURCES[type]) }, private: takeOver }] };
+      }
+    } catch (e) {
+      return { diagnostics: [error(`cannot import ${type} ${wanted}`, e)] };
+    }
+    const host = await dn.observe([]);
     const seen = host.networks.get(wanted) ?? [...host.networks.values()].find((n) => n.id === wanted || n.id.startsWith(wanted));
     if (!seen) return { diagnostics: [error(`no network named or with id "${wanted}" on the Docker host`)] };
-    const state = importedNetwork(seen.name, seen.id, networkDocFromHost(seen.info), seen.bridgeInterface);
-    return { imported_resources: [{ type_name: type, state: { msgpack: encodeValue(state, RESOURCES[type]) } }] };
+    // A network docknet made elsewhere is taken over like a container; any other is adopted: read, never changed or removed.
+    const stack = seen.labels[LABEL.managed] === 'true' ? seen.labels[LABEL.stack] : undefined;
+    const state = importedNetwork(seen.name, seen.id, networkDocFromHost(seen.info), seen.bridgeInterface, stack === undefined ? undefined : stack === config.stack ? null : stack);
+    return { imported_resources: [{ type_name: type, state: { msgpack: encodeValue(state, RESOURCES[type]) }, ...(stack !== undefined ? { private: takeOver } : {}) }] };
   }),
 
   ReadDataSource: handler(async (req) => {

@@ -99,4 +99,23 @@ describe('Pulumi provider methods against the real engine', () => {
     await h.remove(adopted.outs as Inputs);
     expect((await docker('network', 'inspect', 'ph-adopted')).code).toBe(0);
   });
+
+  test('adopt takes over a container docknet apply made, in place; one that would need a new container is refused', async () => {
+    // A stack of its own: the CLI converges whole stacks.
+    const stack = 'pulumi-adopt';
+    const spec = tempSpec('ph-cli.yaml', `version: 1\nstack: ${stack}\nnetworks:\n  ph-cli-net: { ipv4: { subnet: 10.112.6.0/24 } }\ncontainers:\n  ph-cli-box:\n    image: docknet/busybox:latest\n    command: [sleep, "3600"]\n    networks: [ph-cli-net]\n`);
+    expectOk(await docknet('apply', spec, '--yes', '--take-over'));
+    const id = containerId('ph-cli-box');
+    // Another command would mean a new container: adoption never makes one.
+    await expect(h.create(box('ph-cli-box', ['ph-cli-net'], { stack, command: ['sleep', '7200'], adopt: true }))).rejects.toThrow(/cannot be adopted, adoption never makes a new container: replace ph-cli-box: command/);
+    // The same container with a restart policy: taken over and updated in place.
+    const adopted = await h.create(box('ph-cli-box', ['ph-cli-net'], { stack, restart: 'unless-stopped', adopt: true }));
+    expect(adopted.id).toBe(id);
+    expect(containerId('ph-cli-box')).toBe(id);
+    expect((await docker('inspect', '-f', '{{.HostConfig.RestartPolicy.Name}}', 'ph-cli-box')).stdout.trim()).toBe('unless-stopped');
+    expect((await docker('volume', 'inspect', '-f', '{{index .Labels "io.docknet.manager"}}', `docknet-stack.${stack}`)).stdout.trim()).toBe('pulumi');
+    await h.remove(adopted.outs as Inputs);
+    expect((await docker('inspect', 'ph-cli-box')).code).not.toBe(0);
+    expectOk(await docknet('destroy', spec, '--yes', '--take-over'));
+  });
 });
