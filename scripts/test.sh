@@ -32,6 +32,14 @@ done
 TERRAFORM_BINARY=$(bash scripts/peers.sh terraform) || { echo "docknet: no Terraform 1.11 (see above)" >&2; exit 1; }
 # First on PATH too: cdktf (through the wrapper docknet terraform install writes) finds it there.
 export TERRAFORM_BINARY PATH="$(dirname "$TERRAFORM_BINARY"):$PATH"
+# The Terraform Docker provider users compare docknet with, for the mixed-configuration test and the bench.
+if kw=$(bash scripts/peers.sh kreuzwerker 2>/tmp/docknet-peers-kreuzwerker.log); then
+  while read -r assignment; do export "${assignment?}"; done <<<"$kw"
+else
+  KREUZWERKER_UNAVAILABLE=$(grep -h 'peers: error:' /tmp/docknet-peers-kreuzwerker.log | tail -1)
+  export KREUZWERKER_UNAVAILABLE=${KREUZWERKER_UNAVAILABLE:-building kreuzwerker/terraform-provider-docker failed (see /tmp/docknet-peers-kreuzwerker.log)}
+  echo "docknet: $KREUZWERKER_UNAVAILABLE" >&2
+fi
 # The Pulumi CLI. Its Node.js language host of the same release is not on the module proxy; the
 # newest one that is (an older release's) is used instead, and said so. When even that cannot be
 # built, the CLI tests report a skip with the build's own error.
