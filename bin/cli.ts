@@ -395,11 +395,11 @@ left alone. SIGTERM lets the current step finish, then exits.`)
     .command('install')
     .description('install the provider into a local filesystem mirror and write a Terraform CLI configuration')
     .option('--dir <dir>', 'where to put the mirror and the CLI configuration', `${process.env.HOME ?? '.'}/.docknet/terraform`)
-    .addHelpText('after', '\nThen: export TF_CLI_CONFIG_FILE=<printed path>; in a configuration,\n  terraform { required_providers { docknet = { source = "local/docknet" } } }\nand terraform init works without a registry.')
+    .addHelpText('after', '\nThen: export TF_CLI_CONFIG_FILE=<printed path>; in a configuration,\n  terraform { required_providers { docknet = { source = "local/docknet" } } }\nand terraform init works without a registry. From a checkout, the provider runs a copy of the\npackage installed under ~/.docknet/packages (DOCKNET_PACKAGES): rebuilding or moving the checkout\ndoes not change what Terraform runs; install again to take a new build.')
     .action(async (opts: { dir: string }) => {
       const { installProvider } = await import('../providers/terraform/install');
       const i = installProvider(opts.dir);
-      process.stderr.write(`installed local/docknet ${i.version} into ${i.mirror}\n`);
+      process.stderr.write(`installed local/docknet ${i.version} into ${i.mirror} (it runs the docknet package in ${i.package})\n`);
       process.stdout.write(`export TF_CLI_CONFIG_FILE=${i.cliConfig}\nexport TERRAFORM_BINARY_NAME=${i.terraformWrapper}  # for cdktf\n`);
     });
 

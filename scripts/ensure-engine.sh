@@ -35,6 +35,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "docknet: installing node dependencies (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The repository's own Pulumi program is a project using docknet as a package: Pulumi's provider host
+# resolves require('docknet/…') from the project folder, as in a user's project where npm installed it.
+ln -sfn .. node_modules/docknet
 echo "docknet: building (tsc)" >&2
 npm run --silent build
 
