@@ -15,6 +15,11 @@ import { describeEngine } from './plan/render';
 import { ApplyError, executePlan, prepareImages, remainingDifferences, type ProgressEvent } from './apply/apply';
 import { Rollback } from './apply/rollback';
 
+/** Whether a stack owns any network, container or rule on the host. */
+function ownsAnything(host: ObservedHost, stack: string): boolean {
+  return [...host.networks.values(), ...host.containers.values()].some((o) => ownedBy(o.labels) === stack) || (host.rules ?? []).some((r) => r.stack === stack);
+}
+
 export interface DocknetOptions {
   /**
    * Docker endpoint in DOCKER_HOST syntax (unix://, tcp://, ssh://), like the CLI's -H; default: resolved
@@ -101,6 +106,26 @@ export class Docknet {
   /** What apply would do now, and why. Reads only. */
   async plan(stacks: Stack[], options: PlanOptions = {}): Promise<Plan> {
     return planStacks(stacks, await this.observe(stacks), this.planOptions(options));
+  }
+
+  /**
+   * Plans each stack on its own against one observation of the host: per stack its plan, or the error
+   * that stops it (another manager's stack, a conflict with the host). Reads only, takes no lock.
+   */
+  async planEach(stacks: Stack[], options: PlanOptions = {}): Promise<Map<string, Plan | Error>> {
+    const host = await this.observe(stacks);
+    return new Map(stacks.map((s): [string, Plan | Error] => {
+      try {
+        return [s.name, planStacks([s], host, this.planOptions(options))];
+      } catch (e) {
+        return [s.name, e as Error];
+      }
+    }));
+  }
+
+  /** Whether a plan leaves nothing to do at all: no change, and the stack recorded as this writer's and owning something (apply would not touch its record). */
+  settled(stack: string, plan: Plan): boolean {
+    return plan.actions.length === 0 && plan.observed.records.get(stack)?.manager === this.manager && ownsAnything(plan.observed, stack);
   }
 
   /** Runs `work` as the engine's only writer. */
@@ -194,8 +219,7 @@ export class Docknet {
     for (const stack of stacks) {
       const record = host.records.get(stack.name);
       if (!record) continue;
-      const owns = [...host.networks.values(), ...host.containers.values()].some((o) => ownedBy(o.labels) === stack.name) || (host.rules ?? []).some((r) => r.stack === stack.name);
-      if (!owns) await this.engine.removeVolume(record.volume);
+      if (!ownsAnything(host, stack.name)) await this.engine.removeVolume(record.volume);
     }
   }
 }

@@ -2,6 +2,7 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readToken } from './server';
+import { packageRoot } from '../lib/package-root';
 
 /** A shell word: single-quoted, with embedded quotes escaped. */
 function quote(text: string): string {
@@ -16,7 +17,7 @@ export function installHook(bareRepo: string, url: string, tokenFile?: string): 
   const hooks = join(resolve(bareRepo), 'hooks');
   if (!existsSync(hooks)) throw new Error(`${bareRepo} is not a bare git repository (no hooks folder)`);
   if (tokenFile) readToken(resolve(tokenFile), '--token-file'); // fail now rather than at every push
-  const docknet = resolve(__dirname, '..', '..', 'bin', 'docknet');
+  const docknet = join(packageRoot(), 'bin', 'docknet');
   const file = join(hooks, 'post-receive');
   writeFileSync(
     file,

@@ -454,6 +454,8 @@ export class Reconciler {
     let changed = false;
     let engineDown = false;
     const errors: string[] = [];
+    // One observation for every stack: a stack with nothing to do costs no lock and no further call.
+    const quick = await this.docknet.planEach(target.stacks).catch(() => undefined);
     for (const stack of target.stacks) {
       if (driftOnly && driftStacks.size > 0 && !driftStacks.has(stack.name) && !atResync) continue;
       if (this.backedOff(stack.name, driftOnly)) continue;
@@ -461,6 +463,12 @@ export class Reconciler {
       if (this.elsewhere.has(stack.name) && driftOnly && !atResync) continue;
       const status = this.stackStatus.get(stack.name) ?? { name: stack.name, state: 'synced', driftRepairs: 0 };
       this.stackStatus.set(stack.name, status);
+      const planned = quick?.get(stack.name);
+      if (planned && !(planned instanceof Error) && this.docknet.settled(stack.name, planned)) {
+        status.state = 'synced';
+        delete status.lastError;
+        continue;
+      }
       try {
         // Planned under the engine's lock, from a fresh observation: no other writer in between.
         const { plan, takenOver } = await this.applyStack(stack);

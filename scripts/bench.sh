@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-engine.sh
+bash scripts/compose.sh ensure   # docker compose 2.40 (Debian sid's), the peer of the core bench
 # The peers, as the tests find or build them (scripts/peers.sh; cached outside the repository).
 TERRAFORM_BINARY=$(bash scripts/peers.sh terraform)
 export TERRAFORM_BINARY

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { packageRoot } from '../../lib/package-root';
 
 export interface Installation {
   mirror: string;
@@ -78,7 +79,7 @@ function providerPackage(root: string, version: string): string {
 }
 
 export function installProvider(dir = join(homedir(), '.docknet', 'terraform')): Installation {
-  const root = resolve(__dirname, '..', '..', '..');
+  const root = packageRoot();
   const version: string = require(join(root, 'package.json')).version;
   const pkg = providerPackage(root, version);
   const mirror = resolve(dir, 'mirror');
