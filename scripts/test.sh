@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test command of the README and of CI (`npm test`): prepares the machine, then runs every jest
-# suite against each engine of the matrix, and prints "N passed, N failed, N skipped" per engine and,
-# last, for the whole run.
+# The test command of the README and of CI (`npm test`): prepares the machine, runs the engine-free
+# suites once and every other jest suite against each engine of the matrix, and prints "N passed,
+# N failed, N skipped" per run and, last, for the whole run.
 #
 #   npm test                                          both engines: bookworm's Docker 20.10 on this
 #                                                     machine's socket, then sid's Docker 28.5 in the
@@ -70,14 +70,28 @@ summary() {
   ' "$1"
 }
 
+# What runs where. Without arguments: the suites that need no matrix engine (unit tests, and the
+# remote-engine tests, which make engines of their own) once, then everything else against each engine.
+# With jest arguments: those, against each engine.
+ENGINE_FREE=(dist/test/unit dist/test/remote)
+runs=()
+if [ $# -eq 0 ]; then
+  runs+=("once|${engines[0]}|${ENGINE_FREE[*]}")
+  for engine in "${engines[@]}"; do runs+=("$engine|$engine|--testPathIgnorePatterns ${ENGINE_FREE[*]}"); done
+else
+  for engine in "${engines[@]}"; do runs+=("$engine|$engine|$*"); done
+fi
+
 status=0
 total=(0 0 0)
 lines=()
-for engine in "${engines[@]}"; do
+for run in "${runs[@]}"; do
+  IFS='|' read -r label engine args <<<"$run"
   report=$(mktemp)
   started=$SECONDS
-  echo "== docknet tests against $engine" >&2
-  run_suite "$engine" "$report" "$@" || status=$?
+  echo "== docknet tests: $label" >&2
+  # shellcheck disable=SC2086 # the arguments are words
+  run_suite "$engine" "$report" --passWithNoTests $args || status=$?
   if [ -s "$report" ]; then
     read -r passed failed skipped < <(summary "$report")
   else
@@ -85,7 +99,9 @@ for engine in "${engines[@]}"; do
   fi
   rm -f "$report"
   total=($((total[0] + passed)) $((total[1] + failed)) $((total[2] + skipped)))
-  lines+=("$engine: $passed passed, $failed failed, $skipped skipped ($((SECONDS - started))s)")
+  name=$label
+  [ "$label" = once ] && name="engine-free (unit, remote)"
+  lines+=("$name: $passed passed, $failed failed, $skipped skipped ($((SECONDS - started))s)")
 done
 printf '%s\n' "${lines[@]}"
 echo "${total[0]} passed, ${total[1]} failed, ${total[2]} skipped"

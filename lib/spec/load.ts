@@ -174,8 +174,30 @@ function collectionKey(doc: Document): Node | undefined {
 // deeper. A spec nests a few levels, so deeper text is refused before yaml builds it.
 const MAX_DEPTH = 100;
 
-/** Where the text first nests deeper than MAX_DEPTH, if it does: yaml's parser keeps its open nodes on a list. */
+/**
+ * An upper bound of the text's nesting, in one pass: a level needs more indentation, an entry marker
+ * on its line ("- - a", "- k: v") or an open bracket. Quoted brackets only raise it.
+ */
+function nestingBound(text: string): number {
+  let flow = 0;
+  let deepest = 0;
+  for (const line of text.split('\n')) {
+    const markers = line.match(/(?:^|\s)[-?:](?=\s|$)/g)?.length ?? 0;
+    deepest = Math.max(deepest, line.length - line.trimStart().length + markers + flow);
+    for (const ch of line) {
+      if (ch === '[' || ch === '{') deepest = Math.max(deepest, ++flow);
+      else if (ch === ']' || ch === '}') flow = Math.max(0, flow - 1);
+    }
+  }
+  return deepest + 1;
+}
+
+/**
+ * Where the text first nests deeper than MAX_DEPTH, if it does: yaml's parser keeps its open nodes on a
+ * list. That costs a second parse, so only text whose bound allows such depth is parsed for it.
+ */
 function tooDeep(text: string): { line: number; col: number } | undefined {
+  if (nestingBound(text) <= MAX_DEPTH) return undefined;
   const lines = new LineCounter();
   const parser = new Parser(lines.addNewLine);
   lines.addNewLine(0);
