@@ -164,13 +164,14 @@ routes:
     await docknet('destroy', spec, '--yes', '--take-over');
     expectOk(await docknet('apply', spec, '--yes'));
     const id = containerId('tf-imp-c');
-    const box = (name: string, net: string, ip: string, extra = '') => `resource "docknet_container" "${name.replace(/-/g, '_')}" {\n  stack   = "tf-imp"\n  name    = "${name}"\n  image   = "docknet/busybox:latest"\n  command = ["sleep", "86400"]\n${extra}  network {\n    name = "${net}"\n    ipv4 = "${ip}"\n${name === 'tf-imp-c' ? '    aliases = ["imp"]\n' : ''}  }\n}\n`;
+    // Networks by reference, so that Terraform knows the order (a network goes after its containers).
+    const box = (name: string, net: string, ip: string, extra = '') => `resource "docknet_container" "${name.replace(/-/g, '_')}" {\n  stack   = "tf-imp"\n  name    = "${name}"\n  image   = "docknet/busybox:latest"\n  command = ["sleep", "86400"]\n${extra}  network {\n    name = ${net}\n    ipv4 = "${ip}"\n${name === 'tf-imp-c' ? '    aliases = ["imp"]\n' : ''}  }\n}\n`;
     const config = (allow: string) => [
       'resource "docknet_network" "imp_a" {\n  stack = "tf-imp"\n  name  = "tf-imp-a"\n  ipv4 { subnet = "10.121.7.0/24" }\n}\n',
       'resource "docknet_network" "imp_b" {\n  stack = "tf-imp"\n  name  = "tf-imp-b"\n  ipv4 { subnet = "10.121.8.0/24" }\n}\n',
-      box('tf-imp-c', 'tf-imp-a', '10.121.7.10', '  restart = "unless-stopped"\n'),
-      box('tf-imp-d', 'tf-imp-b', '10.121.8.10'),
-      `resource "docknet_route" "imp" {\n  stack   = "tf-imp"\n  between = ["tf-imp-a", "tf-imp-b"]\n  allow   = ${allow}\n}\n`,
+      box('tf-imp-c', 'docknet_network.imp_a.name', '10.121.7.10', '  restart = "unless-stopped"\n'),
+      box('tf-imp-d', 'docknet_network.imp_b.name', '10.121.8.10'),
+      `resource "docknet_route" "imp" {\n  stack   = "tf-imp"\n  between = [docknet_network.imp_a.name, docknet_network.imp_b.name]\n  allow   = ${allow}\n}\n`,
     ].join('\n');
     writeFileSync(join(dir, 'imp.tf'), config('["icmp", "tcp/80"]'));
     for (const [address, id] of [['docknet_network.imp_a', 'tf-imp-a'], ['docknet_network.imp_b', 'tf-imp-b'], ['docknet_container.tf_imp_c', 'tf-imp-c'], ['docknet_container.tf_imp_d', 'tf-imp-d'], ['docknet_route.imp', 'tf-imp:tf-imp-a=tf-imp-b']]) {
