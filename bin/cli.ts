@@ -35,6 +35,7 @@ function progressPrinter(): (e: ProgressEvent) => void {
     else if (e.type === 'step-failed') process.stderr.write(`  ✗ ${e.phase}/${PHASES} ${e.label}: ${e.error}\n`);
     else if (e.type === 'rollback') process.stderr.write(e.error ? `  ✗ rollback failed: ${e.what}: ${e.error}\n` : `  ↺ rolled back: ${e.what}\n`);
     else if (e.type === 'verify') process.stderr.write('  verifying the host against the spec…\n');
+    else if (e.type === 'wait') process.stderr.write(`  … ${e.text}\n`);
     else if (e.type === 'pull' && Date.now() - lastPull > 1000) {
       // At most a line a second: a pull sends many progress messages per layer.
       lastPull = Date.now();

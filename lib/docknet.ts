@@ -11,13 +11,14 @@ import type { Plan } from './plan/actions';
 import { observeHost, type ObservedHost } from './plan/observe';
 import { recordLabels, recordVolumeName, ownedBy } from './plan/ownership';
 import { emptyStack, planStacks, type PlanOptions, type PruneScope } from './plan/planner';
+import { LABEL } from './plan/desired';
 import { describeEngine } from './plan/render';
 import { ApplyError, executePlan, prepareImages, remainingDifferences, type ProgressEvent } from './apply/apply';
 import { Rollback } from './apply/rollback';
 
 /** Whether a stack owns any network, container or rule on the host. */
 function ownsAnything(host: ObservedHost, stack: string): boolean {
-  return [...host.networks.values(), ...host.containers.values()].some((o) => ownedBy(o.labels) === stack) || (host.rules ?? []).some((r) => r.stack === stack);
+  return [...host.networks.values(), ...host.containers.values()].some((o) => ownedBy(o.labels) === stack) || (host.rules ?? []).some((r) => r.stack === stack) || host.endpointRecords.some((r) => r.stack === stack);
 }
 
 export interface DocknetOptions {
@@ -182,6 +183,15 @@ export class Docknet {
       renewing: new Set(plan.actions.filter((a) => a.kind === 'network' && a.op === 'replace').map((a) => a.name)),
       detached: new Map(),
       removeVolumes: options.removeVolumes ?? false,
+      starting: new Map(),
+      // A service's containers after this apply: those it makes, and those on the host it keeps.
+      serviceContainers: (service: string) => {
+        const made = plan.actions.flatMap((a) => (a.kind === 'container' && a.desired?.service === service && a.op !== 'remove' ? [a.desired.name] : []));
+        const removed = new Set(plan.actions.filter((a) => a.kind === 'container' && a.op === 'remove').map((a) => a.name));
+        const kept = [...host.containers.values()].filter((c) => c.labels[LABEL.service] === service && stacks.some((s) => ownedBy(c.labels) === s.name) && !removed.has(c.name)).map((c) => c.name);
+        return [...new Set([...made, ...kept])];
+      },
+      onWait: (text: string) => this.options.onProgress?.({ type: 'wait', text }),
     };
     const failures = await executePlan(plan, ctx, { concurrency: this.options.concurrency ?? 4, onProgress: this.options.onProgress, signal: options.signal });
     const rolledBack = failures.length > 0 ? await ctx.rollback.run() : [];

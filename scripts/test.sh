@@ -27,6 +27,9 @@ for engine in "${engines[@]}"; do
   [ "$engine" = "$D28_ENGINE" ] && bash scripts/engine-d28.sh ensure
 done
 
+# docker compose 2.40 (Debian sid's), the peer of the compose interop tests.
+bash scripts/compose.sh ensure
+
 # The real peers, built from their Go modules into a cache outside the repository (minutes the first
 # time, instant afterwards). Terraform: /usr/local/bin/terraform when it is 1.11, else a build.
 TERRAFORM_BINARY=$(bash scripts/peers.sh terraform) || { echo "docknet: no Terraform 1.11 (see above)" >&2; exit 1; }

@@ -7,6 +7,7 @@ import { planStacks, type PlanOptions } from '../plan/planner';
 import { actionTitle } from '../plan/render';
 import { runBounded } from './pool';
 import type { RollbackOutcome } from './rollback';
+import { dependencyOrder } from './dependencies';
 import { stepsFor, type ApplyContext, type Step } from './steps';
 
 /** Phases of an apply: what goes away (1, 2), then what comes (3, 4, 5). */
@@ -18,6 +19,7 @@ export type ProgressEvent =
   | { type: 'step-failed'; label: string; phase: number; ms: number; error: string }
   | { type: 'pull'; image: string; status: string; layer?: string; current?: number; total?: number }
   | { type: 'rollback'; what: string; error?: string }
+  | { type: 'wait'; text: string }
   | { type: 'verify' };
 
 export interface ApplyOptions {
@@ -71,7 +73,7 @@ export async function executePlan(plan: Plan, ctx: ApplyContext, options: ApplyO
   const phases = [...new Set(steps.map((s) => s.phase))].sort((a, b) => a - b);
   const failures: { label: string; error: string }[] = [];
   for (const phase of phases) {
-    const batch = steps.filter((s) => s.phase === phase);
+    const batch = dependencyOrder(steps.filter((s) => s.phase === phase));
     const failed = await runBounded(batch, options.concurrency, async (s) => {
       const started = Date.now();
       options.onProgress?.({ type: 'step-start', label: s.label, phase });

@@ -6,11 +6,13 @@ import type { Engine } from '../drivers/docker';
 import { EngineError } from '../drivers/docker';
 import { ruleKey, type Firewall, type Rule } from '../drivers/firewall';
 import { featureInError, isMissingKernelFeature, kernelFeature } from '../drivers/links';
-import type { NetworkSpec } from '../model/types';
+import type { EndpointSpec, NetworkSpec } from '../model/types';
+import { endpointRecordLabels, endpointRecordName } from '../plan/ownership';
 import type { Action } from '../plan/actions';
 import { containerCreateRequest, endpointRequest, networkCreateRequest, primaryEndpoint } from '../plan/desired';
 import { bridgeInterfaceOf, routeEndOf, subnetsOf, type ObservedHost } from '../plan/observe';
 import { followRule, routeRules, type RouteEnd } from '../plan/route-rules';
+import { awaitDependencies } from './dependencies';
 import { finishReplacement, rememberEndpoint, removeForReplacement, restoreEndpoint, setAside, type SetAside } from './replace';
 import type { Rollback } from './rollback';
 
@@ -32,6 +34,12 @@ export interface ApplyContext {
   removeVolumes: boolean;
   /** Endpoints taken off networks being recreated, as they were: a failed replacement puts them back. */
   detached: Map<string, { container: string; name: string; settings: Docker.EndpointSettings }[]>;
+  /** Containers being made or started in this apply, by service: what a dependent container waits for. */
+  starting: Map<string, Promise<unknown>[]>;
+  /** The container names of a service of the stack (its replicas). */
+  serviceContainers(service: string): string[];
+  /** Says what a step is waiting for (a dependency's health). */
+  onWait?: (text: string) => void;
 }
 
 export interface Step {
@@ -69,6 +77,7 @@ async function createNetwork(ctx: ApplyContext, stack: string, n: NetworkSpec): 
 
 async function createContainer(ctx: ApplyContext, stack: string, action: Extract<Action, { kind: 'container' }>): Promise<void> {
   const c = action.desired!;
+  await awaitDependencies(ctx, c);
   const request = containerCreateRequest({ stack, manager: ctx.manager }, c);
   // A replacement keeps the anonymous volumes (and so the data) of the container it replaces.
   const inherited = ctx.aside.get(c.name)?.mounts ?? [];
@@ -116,6 +125,27 @@ async function convergeRoute(ctx: ApplyContext, action: Extract<Action, { kind: 
   for (const rule of action.existing) if (!want.has(ruleKey(rule))) await ctx.firewall.delete(rule);
 }
 
+/** A container docknet does not own, connected, and the fact recorded (it cannot take a label). */
+async function connectForeign(ctx: ApplyContext, stack: string, network: string, container: string, containerId: string, endpoint: EndpointSpec): Promise<void> {
+  await ctx.engine.connect(network, containerId, endpointRequest(endpoint));
+  const record = endpointRecordName(stack, containerId, network);
+  await ctx.engine.createVolume(record, endpointRecordLabels(stack, containerId, container, network)).catch((e: unknown) => {
+    // A record left by an earlier connect of the same endpoint: it says the same.
+    if (!(e instanceof EngineError && e.statusCode === 409)) throw e;
+  });
+}
+
+/** Taken off the network (if it is still there) and its record dropped; the container is never touched otherwise. */
+async function disconnectForeign(ctx: ApplyContext, network: string, foreign: { containerId: string; record?: string }): Promise<void> {
+  try {
+    await ctx.engine.disconnect(network, foreign.containerId);
+  } catch (e) {
+    // Gone already (the container removed, compose down, disconnected by hand): nothing to undo.
+    if (!(e instanceof EngineError && (e.statusCode === 404 || /not connected|no such container/i.test(e.engineMessage)))) throw e;
+  }
+  if (foreign.record) await ctx.engine.removeVolume(foreign.record);
+}
+
 export function stepsFor(action: Action): Step[] {
   const step = (phase: number, verb: string, run: Step['run']): Step => ({ phase, action, label: `${verb} ${action.kind} ${action.name}`, run });
   switch (action.kind) {
@@ -129,21 +159,34 @@ export function stepsFor(action: Action): Step[] {
       return [step(2, 'remove', (ctx) => removeForReplacement(ctx, action.name, action.observedId!)), create];
     }
     case 'container': {
-      if (action.op === 'create') return [step(4, 'create', (ctx) => createContainer(ctx, action.stack, action))];
+      // Phase 4 steps of a service register themselves: a container depending on it waits for them.
+      const registered = (run: Step['run']): Step['run'] => (ctx) => {
+        const p = run(ctx);
+        const service = action.desired?.service ?? action.name;
+        ctx.starting.set(service, [...(ctx.starting.get(service) ?? []), p.catch(() => undefined)]);
+        return p;
+      };
+      if (action.op === 'create') return [step(4, 'create', registered((ctx) => createContainer(ctx, action.stack, action)))];
       if (action.op === 'remove') return [step(1, 'remove', (ctx) => ctx.engine.removeContainer(action.observedId!, ctx.removeVolumes))];
       if (action.op === 'replace') {
         return [
           step(1, 'set aside', (ctx) => setAside(ctx, action.desired!, action.observedId!)),
-          step(4, 'create', async (ctx) => {
+          step(4, 'create', registered(async (ctx) => {
             await createContainer(ctx, action.stack, action);
             await finishReplacement(ctx, action.name);
-          }),
+          })),
         ];
       }
-      if (action.op === 'start') return [step(4, 'start', (ctx) => ctx.engine.startContainer(action.observedId!))];
+      if (action.op === 'start') return [step(4, 'start', registered((ctx) => ctx.engine.startContainer(action.observedId!)))];
       return [step(4, 'update', (ctx) => ctx.engine.updateRestartPolicy(action.observedId!, action.desired!.restart))];
     }
     case 'endpoint':
+      if (action.foreign) {
+        const foreign = action.foreign;
+        return action.op === 'disconnect'
+          ? [step(1, 'disconnect', (ctx) => disconnectForeign(ctx, action.network, foreign))]
+          : [step(4, 'connect', (ctx) => connectForeign(ctx, action.stack, action.network, action.container, foreign.containerId, action.endpoint!))];
+      }
       return action.op === 'disconnect'
         ? [step(1, 'disconnect', async (ctx) => {
             await rememberEndpoint(ctx, action.network, action.container);

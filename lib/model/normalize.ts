@@ -1,8 +1,9 @@
 // From spec documents (YAML/JSON or a front-end's typed props) to the normalized model: defaults
 // filled in, typed driver options translated to the option keys Docker stores, short forms expanded.
-import type { ContainerDoc, HealthcheckDoc, IpamDoc, NetworkDoc, RouteDoc } from './schema';
-import type { ContainerSpec, EndpointSpec, Healthcheck, Ipam, NetworkSpec, Publish, RouteSpec, RouteRule, Source } from './types';
+import type { ContainerDoc, ForeignEndpointDoc, HealthcheckDoc, IpamDoc, NetworkDoc, RouteDoc } from './schema';
+import type { ContainerSpec, EndpointSpec, ForeignEndpointSpec, Healthcheck, Ipam, NetworkSpec, Publish, RouteSpec, RouteRule, Source, Stack } from './types';
 import { parsePublish } from './publish';
+import { dependencies, envFromFiles, normalizeRuntime } from './runtime';
 import type { IssueList } from '../spec/errors';
 
 /** The Docker option keys behind the typed bridge options. */
@@ -110,15 +111,20 @@ export function normalizeContainer(service: string, doc: ContainerDoc, source: S
     else publish.push(...parsed);
   });
   const replicas = doc.replicas ?? 1;
+  const envFiles = [...(doc.envFile ?? [])];
   const base: Omit<ContainerSpec, 'name'> = {
     service,
     source,
     image: doc.image,
-    env: Object.fromEntries(Object.entries(doc.env ?? {}).map(([k, v]) => [k, String(v)])),
+    // As compose: the env files first, env over them.
+    env: { ...envFromFiles(envFiles, source, issues), ...Object.fromEntries(Object.entries(doc.env ?? {}).map(([k, v]) => [k, String(v)])) },
     labels: { ...(doc.labels ?? {}) },
     endpoints: endpoints(doc),
     publish,
     restart: doc.restart ?? 'no',
+    envFiles,
+    runtime: normalizeRuntime(doc, source, issues),
+    dependsOn: dependencies(doc),
   };
   if (doc.command) base.command = [...doc.command];
   if (doc.networkMode) base.networkMode = doc.networkMode;
@@ -126,7 +132,24 @@ export function normalizeContainer(service: string, doc: ContainerDoc, source: S
   if (doc.init !== undefined) base.init = doc.init;
   if (doc.stopGracePeriod) base.stopTimeout = Math.ceil(durationNs(doc.stopGracePeriod) / 1e9);
   if (replicas === 1) return [{ name: service, ...base }];
-  return Array.from({ length: replicas }, (_, i) => ({ name: `${service}-${i + 1}`, ...base }));
+  // Replicas answer DNS under the service's name on each network, as compose's do.
+  const endpointsWithService = base.endpoints.map((e) => (e.aliases.includes(service) ? e : { ...e, aliases: [...e.aliases, service] }));
+  return Array.from({ length: replicas }, (_, i) => ({ name: `${service}-${i + 1}`, ...base, endpoints: endpointsWithService }));
+}
+
+/** A container docknet does not own, on a network. */
+export function normalizeEndpoint(doc: ForeignEndpointDoc, source: Source): ForeignEndpointSpec {
+  const out: ForeignEndpointSpec = { source, network: doc.network, aliases: [...(doc.aliases ?? [])] };
+  if (doc.container !== undefined) out.container = doc.container;
+  if (doc.selector !== undefined) out.selector = { ...doc.selector };
+  if (doc.ipv4 !== undefined) out.ipv4 = doc.ipv4;
+  if (doc.ipv6 !== undefined) out.ipv6 = doc.ipv6;
+  return out;
+}
+
+/** A stack with nothing in it: planning it removes everything the stack owns. */
+export function emptyStack(name: string): Stack {
+  return { name, files: [], networks: [], externals: [], containers: [], endpoints: [], routes: [] };
 }
 
 function routeRule(text: string): RouteRule {

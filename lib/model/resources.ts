@@ -221,6 +221,38 @@ export interface ContainerProps {
   init?: boolean;
   /** How long the container gets to stop after SIGTERM before SIGKILL (also when it is replaced), e.g. 30s; default 10s; a change replaces the container. */
   stopGracePeriod?: string;
+  /** Mounts: "name:/path[:ro]" (a named volume, made and labelled by docknet, kept across replacements), "/host/path:/path[:ro]" (a bind mount), or the long form { type, source, target, readOnly }; a change replaces the container. */
+  volumes?: (string | { type: 'volume' | 'bind' | 'tmpfs'; source?: string; target: string; readOnly?: boolean })[];
+  /** Files of NAME=value lines (relative to the spec file) merged under env; env wins, as in compose; a change replaces the container. */
+  envFile?: string[];
+  /** User (and group) the command runs as, e.g. 1000:1000 or nobody; a change replaces the container. */
+  user?: string;
+  /** Working directory of the command; a change replaces the container. */
+  workingDir?: string;
+  /** The image's entrypoint replaced, e.g. [/bin/sh, -c]; a change replaces the container. */
+  entrypoint?: string[];
+  /** Linux capabilities added, e.g. [NET_ADMIN]; a change replaces the container. */
+  capAdd?: string[];
+  /** Linux capabilities dropped, e.g. [ALL]; a change replaces the container. */
+  capDrop?: string[];
+  /** Namespaced kernel parameters, e.g. { net.ipv4.ip_forward: 1 }; a change replaces the container. */
+  sysctls?: Record<string, string | number>;
+  /** Tmpfs mounts: "/path" or "/path:size=64m,mode=1777"; a change replaces the container. */
+  tmpfs?: string[];
+  /** The root filesystem is read-only; default false; a change replaces the container. */
+  readOnly?: boolean;
+  /** DNS servers of the container (instead of the host's or Docker's embedded one); a change replaces the container. */
+  dns?: string[];
+  /** Extra /etc/hosts lines: "name:address"; a change replaces the container. */
+  extraHosts?: string[];
+  /** The container's host name; default its id; a change replaces the container. */
+  hostname?: string;
+  /** Memory limit: bytes, or with a unit: 512m, 2g; a change replaces the container. */
+  memory?: number | string;
+  /** CPU limit, in CPUs: 0.5, 2; a change replaces the container. */
+  cpus?: number;
+  /** Containers of this stack made (and, with a condition, healthy or completed) before this one: a list of names, or a map name → { condition: started | healthy | completed }; changes in place. */
+  dependsOn?: string[] | Record<string, { condition: 'started' | 'healthy' | 'completed' }>;
 }
 
 export class Container {

@@ -75,6 +75,7 @@ export const networkSchema = z
       ipvlan: ipvlanOptionsSchema.optional(),
       overlay: overlayOptionsSchema.optional(),
       options: z.record(z.string(), z.string()).optional(),
+      external: z.boolean().optional(),
     }),
   )
   .describe('a Docker network');
@@ -118,6 +119,23 @@ export const healthcheckSchema = z
   )
   .describe('container health check');
 
+export const mountSchema = z.union([
+  z.string().describe('"name:/path[:ro]" (named volume) or "/host/path:/path[:ro]" (bind mount)'),
+  z
+    .strictObject({
+      type: z.enum(['volume', 'bind', 'tmpfs']).describe('a named volume, a bind mount of a host path, or a tmpfs'),
+      source: z.string().optional().describe('the volume name or the host path (none for tmpfs)'),
+      target: z.string().describe('the path inside the container'),
+      readOnly: z.boolean().optional().describe('mounted read-only; default false'),
+    })
+    .describe('a mount in long form'),
+]);
+
+export const dependencySchema = z.union([
+  z.array(z.string()).describe('containers of the stack made first'),
+  z.record(z.string(), z.strictObject({ condition: z.enum(['started', 'healthy', 'completed']).describe('started: made and started; healthy: its healthcheck passes; completed: it exited with 0') })),
+]);
+
 export const containerSchema = z
   .strictObject(
     documented('container', {
@@ -133,9 +151,36 @@ export const containerSchema = z
       labels: labels.optional(),
       init: z.boolean().optional(),
       stopGracePeriod: duration.optional(),
+      volumes: z.array(mountSchema).optional(),
+      envFile: z.array(z.string()).optional(),
+      user: z.string().optional(),
+      workingDir: z.string().optional(),
+      entrypoint: z.array(z.string()).optional(),
+      capAdd: z.array(z.string()).optional(),
+      capDrop: z.array(z.string()).optional(),
+      sysctls: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      tmpfs: z.array(z.string()).optional(),
+      readOnly: z.boolean().optional(),
+      dns: z.array(z.string()).optional(),
+      extraHosts: z.array(z.string()).optional(),
+      hostname: z.string().optional(),
+      memory: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*[bkmgBKMG]?$/, 'bytes, or with a unit: 512m, 2g')]).optional(),
+      cpus: z.number().positive().optional(),
+      dependsOn: dependencySchema.optional(),
     }),
   )
   .describe('a container and its endpoints');
+
+export const foreignEndpointSchema = z
+  .strictObject({
+    container: z.string().optional().describe('a container docknet does not own, by name'),
+    selector: z.record(z.string(), z.string()).optional().describe('…or every container whose labels match all of these, e.g. { com.docker.compose.project: shop }'),
+    network: z.string().describe('the network to connect it to (of this stack, or external)'),
+    ipv4: z.string().optional().describe('static IPv4 address (by name only)'),
+    ipv6: z.string().optional().describe('static IPv6 address (by name only)'),
+    aliases: z.array(z.string()).optional().describe('extra DNS names on this network'),
+  })
+  .describe('a container docknet does not own, connected in place to a network (never recreated, stopped or removed)');
 
 export const routeAllowSchema = z.string().regex(/^(icmp|(tcp|udp|sctp)(\/\d{1,5}(-\d{1,5})?)?)$/, 'icmp, tcp, udp/53, tcp/8000-8080…');
 
@@ -160,6 +205,7 @@ export const specSchema = z
       .describe('ownership scope; default: the file name without extension'),
     networks: z.record(z.string(), networkSchema).optional(),
     containers: z.record(z.string(), containerSchema).optional(),
+    endpoints: z.array(foreignEndpointSchema).optional().describe('containers docknet does not own (made by compose, by hand), connected in place'),
     routes: z.array(routeSchema).optional(),
   })
   .describe('a docknet spec file, version 1');
@@ -171,6 +217,9 @@ export type IpvlanOptionsDoc = z.infer<typeof ipvlanOptionsSchema>;
 export type OverlayOptionsDoc = z.infer<typeof overlayOptionsSchema>;
 export type NetworkDoc = z.infer<typeof networkSchema>;
 export type EndpointDoc = z.infer<typeof endpointSchema>;
+export type ForeignEndpointDoc = z.infer<typeof foreignEndpointSchema>;
+export type MountDoc = z.infer<typeof mountSchema>;
+export type DependencyDoc = z.infer<typeof dependencySchema>;
 export type PublishDoc = z.infer<typeof publishSchema>;
 export type HealthcheckDoc = z.infer<typeof healthcheckSchema>;
 export type ContainerDoc = z.infer<typeof containerSchema>;

@@ -68,6 +68,42 @@ export interface Healthcheck {
 
 export type RestartPolicy = 'no' | 'always' | 'unless-stopped' | 'on-failure';
 
+/** A mount: a named volume (docknet makes it, labelled, when missing), a host path, or a tmpfs. */
+export interface Mount {
+  type: 'volume' | 'bind' | 'tmpfs';
+  /** Volume name or absolute host path; none for tmpfs. */
+  source?: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** What a container runs with beyond image and command; Docker fixes all of it at creation. */
+export interface RuntimeSpec {
+  mounts: Mount[];
+  user?: string;
+  workingDir?: string;
+  entrypoint?: string[];
+  capAdd: string[];
+  capDrop: string[];
+  sysctls: Record<string, string>;
+  /** tmpfs mounts: path → options ("" for none). */
+  tmpfs: Record<string, string>;
+  readOnly: boolean;
+  dns: string[];
+  extraHosts: string[];
+  hostname?: string;
+  memoryBytes?: number;
+  nanoCpus?: number;
+}
+
+export type DependencyCondition = 'started' | 'healthy' | 'completed';
+
+/** Another container service of the stack that must be there (and, with a condition, healthy or done) first. */
+export interface Dependency {
+  service: string;
+  condition: DependencyCondition;
+}
+
 export interface ContainerSpec {
   /** The Docker container name (with -N suffix for replicas). */
   name: string;
@@ -87,6 +123,10 @@ export interface ContainerSpec {
   init?: boolean;
   /** Seconds between SIGTERM and SIGKILL when the container is stopped (Docker's StopTimeout). */
   stopTimeout?: number;
+  /** The env files it was given (their values are in env already). */
+  envFiles: string[];
+  runtime: RuntimeSpec;
+  dependsOn: Dependency[];
 }
 
 export interface RouteRule {
@@ -112,6 +152,26 @@ export interface Stack {
   /** Set when the name came from a file name (no stack: in it): that file, as its reader knows it. */
   origin?: string;
   networks: NetworkSpec[];
+  /** Networks made elsewhere (external: true): used, never created, changed or removed. */
+  externals: ExternalNetwork[];
   containers: ContainerSpec[];
+  /** Containers docknet does not own, connected to its networks in place. */
+  endpoints: ForeignEndpointSpec[];
   routes: RouteSpec[];
+}
+
+export interface ExternalNetwork {
+  name: string;
+  source: Source;
+}
+
+/** A container docknet does not own (by name, or every one whose labels match) on a network. */
+export interface ForeignEndpointSpec {
+  source: Source;
+  container?: string;
+  selector?: Record<string, string>;
+  network: string;
+  ipv4?: string;
+  ipv6?: string;
+  aliases: string[];
 }

@@ -41,6 +41,11 @@ export interface EndpointAction extends Base {
    * remembered at the disconnect): a container of the stack that the plan does not otherwise manage.
    */
   restore?: boolean;
+  /**
+   * A container docknet does not own (an endpoints: entry): connecting it writes an endpoint record
+   * (its id, for the record's name), disconnecting it removes that record.
+   */
+  foreign?: { containerId: string; record?: string };
 }
 
 export interface RouteAction extends Base {

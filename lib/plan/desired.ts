@@ -2,7 +2,7 @@
 // and the hashes/definitions that later tell what changed.
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { ContainerSpec, EndpointSpec, NetworkSpec } from '../model/types';
+import type { ContainerSpec, EndpointSpec, NetworkSpec, RuntimeSpec } from '../model/types';
 import { formatPublish } from '../model/publish';
 import { replaceFields } from '../model/fields';
 
@@ -13,6 +13,10 @@ export const LABEL = {
   /** Container: the settings that need a new container to change, as JSON, to explain a replacement. */
   definition: 'io.docknet.definition',
   service: 'io.docknet.service',
+  /** On an endpoint record: the container docknet does not own, its name, and the network. */
+  container: 'io.docknet.container',
+  containerName: 'io.docknet.container-name',
+  network: 'io.docknet.network',
   /** A short-lived container of `docknet probe` (the run id). */
   probe: 'io.docknet.probe',
   /** Who manages the object or stack: cli, terraform, pulumi, watch:<id>. */
@@ -116,7 +120,28 @@ const DEFINITION_READERS: Record<string, (c: ContainerSpec) => unknown> = {
   stopGracePeriod: (c) => c.stopTimeout ?? null,
   /** endpoint.mac: the MAC of the network the container is created on. */
   mac: (c) => primaryEndpoint(c)?.mac ?? null,
+  // Runtime settings: their defaults read as null, so containers made before a setting existed match.
+  volumes: (c) => orNull(c.runtime.mounts),
+  envFile: (c) => orNull(c.envFiles),
+  user: (c) => c.runtime.user ?? null,
+  workingDir: (c) => c.runtime.workingDir ?? null,
+  entrypoint: (c) => c.runtime.entrypoint ?? null,
+  capAdd: (c) => orNull(c.runtime.capAdd),
+  capDrop: (c) => orNull(c.runtime.capDrop),
+  sysctls: (c) => orNull(c.runtime.sysctls),
+  tmpfs: (c) => orNull(c.runtime.tmpfs),
+  readOnly: (c) => c.runtime.readOnly || null,
+  dns: (c) => orNull(c.runtime.dns),
+  extraHosts: (c) => orNull(c.runtime.extraHosts),
+  hostname: (c) => c.runtime.hostname ?? null,
+  memory: (c) => c.runtime.memoryBytes ?? null,
+  cpus: (c) => c.runtime.nanoCpus ?? null,
 };
+
+/** An empty list or map is the default: null. */
+function orNull<T extends object>(v: T): T | null {
+  return Object.keys(v).length > 0 ? v : null;
+}
 
 /** The fields of a container definition: the container fields and endpoint fields that replace it. */
 export const DEFINITION_FIELDS = [...replaceFields('container'), ...replaceFields('endpoint')];
@@ -176,5 +201,35 @@ export function containerCreateRequest(owner: Owner, c: ContainerSpec): Docker.C
     const h = c.healthcheck;
     body.Healthcheck = { Test: h.test, Interval: h.intervalNs, Timeout: h.timeoutNs, Retries: h.retries, StartPeriod: h.startPeriodNs };
   }
+  applyRuntime(body, c.runtime, owner);
   return body;
+}
+
+/** The runtime settings in the create request; a named volume Docker makes for it carries docknet's labels. */
+function applyRuntime(body: Docker.ContainerCreateOptions, r: RuntimeSpec, owner: Owner): void {
+  const host = body.HostConfig!;
+  const volumeLabels = { [LABEL.managed]: 'true', [LABEL.stack]: owner.stack, [LABEL.manager]: owner.manager };
+  if (r.mounts.length > 0) {
+    // An anonymous volume and a tmpfs have no source: Docker takes "" as none.
+    host.Mounts = r.mounts.map((m) => ({
+      Type: m.type,
+      Source: m.source ?? '',
+      Target: m.target,
+      ReadOnly: m.readOnly,
+      ...(m.type === 'volume' && m.source ? { VolumeOptions: { NoCopy: false, Labels: volumeLabels, DriverConfig: { Name: 'local', Options: {} } } } : {}),
+    }));
+  }
+  if (r.user !== undefined) body.User = r.user;
+  if (r.workingDir !== undefined) body.WorkingDir = r.workingDir;
+  if (r.entrypoint !== undefined) body.Entrypoint = r.entrypoint;
+  if (r.hostname !== undefined) body.Hostname = r.hostname;
+  if (r.capAdd.length > 0) host.CapAdd = r.capAdd;
+  if (r.capDrop.length > 0) host.CapDrop = r.capDrop;
+  if (Object.keys(r.sysctls).length > 0) host.Sysctls = r.sysctls;
+  if (Object.keys(r.tmpfs).length > 0) host.Tmpfs = r.tmpfs;
+  if (r.readOnly) host.ReadonlyRootfs = true;
+  if (r.dns.length > 0) host.Dns = r.dns;
+  if (r.extraHosts.length > 0) host.ExtraHosts = r.extraHosts;
+  if (r.memoryBytes !== undefined) host.Memory = r.memoryBytes;
+  if (r.nanoCpus !== undefined) host.NanoCpus = r.nanoCpus;
 }

@@ -9,7 +9,7 @@ import { addressFamily } from '../model/address';
 import type { Stack } from '../model/types';
 import { LABEL } from './desired';
 import { exemptionPlace, firewallLayout, forwardPlace, type EngineFacts, type FirewallLayout, type RouteEnd } from './route-rules';
-import { readRecords, type StackRecord } from './ownership';
+import { readEndpointRecords, readRecords, type EndpointRecord, type StackRecord } from './ownership';
 
 export interface ObservedEndpoint {
   networkId: string;
@@ -53,6 +53,8 @@ export interface ObservedHost {
   containers: Map<string, ObservedContainer>;
   /** Stack records: which manager owns each stack, and where it was declared. */
   records: Map<string, StackRecord>;
+  /** Endpoints of containers docknet does not own that docknet connected, by stack. */
+  endpointRecords: EndpointRecord[];
   /** docknet's rules in every chain they can live in; undefined when the firewall cannot be read. */
   rules: OwnedRule[] | undefined;
   /** Why there are no rules to read: the chain is missing, or the firewall cannot be read (unreadable). */
@@ -166,15 +168,22 @@ export async function observeHost(engine: Engine, firewall: Firewall, desired: S
     engine: facts,
     ...reading,
     records: readRecords(volumes),
+    endpointRecords: readEndpointRecords(volumes),
     networks: new Map(networks.map((n) => [n.Name, observeNetwork(n)])),
     containers: new Map(containers.map((c) => observeContainer(c)).map((c) => [c.name, c])),
     links,
   };
   const toInspect: ObservedContainer[] = [];
   for (const c of desired.flatMap((s) => s.containers)) {
-    const seen = host.containers.get(c.name);
+    // The planner keeps svc as the first of several replicas (and svc-1 as the only one): look there too.
+    const seen = host.containers.get(c.name) ?? host.containers.get(c.name === c.service ? `${c.service}-1` : c.name === `${c.service}-1` ? c.service : '');
     const setsInPlace = c.restart !== 'no' || c.endpoints.some((e) => e.aliases.length > 0);
     if (seen && seen.labels[LABEL.managed] === 'true' && setsInPlace) toInspect.push(seen);
+  }
+  // Containers docknet does not own but connects with aliases: their aliases are read the same way.
+  for (const e of desired.flatMap((s) => s.endpoints)) {
+    const seen = e.container === undefined ? undefined : host.containers.get(e.container);
+    if (seen && e.aliases.length > 0 && !toInspect.includes(seen)) toInspect.push(seen);
   }
   await Promise.all(toInspect.map(async (c) => (c.detail = detailOf(await engine.inspectContainer(c.id)))));
   return host;

@@ -35,6 +35,46 @@ export function recordLabels(stack: string, manager: string, origin: string): Re
   };
 }
 
+export const ENDPOINT_RECORD_KIND = 'endpoint';
+
+/**
+ * A container docknet does not own that docknet connected to a network: the container takes no labels
+ * after creation, so the fact is recorded in a small labelled volume of the stack instead.
+ */
+export interface EndpointRecord {
+  stack: string;
+  /** The container's id and its name when it was connected. */
+  container: string;
+  containerName: string;
+  network: string;
+  volume: string;
+}
+
+/** One record volume per stack, container and network; the name must be a valid volume name. */
+export function endpointRecordName(stack: string, containerId: string, network: string): string {
+  return `docknet-endpoint.${stack}.${containerId.slice(0, 12)}.${network}`.slice(0, 255);
+}
+
+export function endpointRecordLabels(stack: string, containerId: string, containerName: string, network: string): Record<string, string> {
+  return {
+    [LABEL.managed]: 'true',
+    [LABEL.stack]: stack,
+    [LABEL.record]: ENDPOINT_RECORD_KIND,
+    [LABEL.container]: containerId,
+    [LABEL.containerName]: containerName,
+    [LABEL.network]: network,
+  };
+}
+
+export function readEndpointRecords(volumes: VolumeInfo[]): EndpointRecord[] {
+  return volumes
+    .filter((v) => v.Labels?.[LABEL.record] === ENDPOINT_RECORD_KIND)
+    .map((v) => {
+      const l = v.Labels ?? {};
+      return { stack: l[LABEL.stack] ?? '', container: l[LABEL.container] ?? '', containerName: l[LABEL.containerName] ?? '', network: l[LABEL.network] ?? '', volume: v.Name };
+    });
+}
+
 /** Stack records among docknet's volumes. */
 export function readRecords(volumes: VolumeInfo[]): Map<string, StackRecord> {
   const out = new Map<string, StackRecord>();

@@ -3,7 +3,7 @@
 // are errors against the spec (file and path), raised before anything changes.
 import { blocksOverlap, parseBlock } from '../model/address';
 import type { ContainerSpec, EndpointSpec, RouteSpec, Stack } from '../model/types';
-import { routeEnds } from '../model/normalize';
+import { emptyStack, routeEnds } from '../model/normalize';
 import { IssueList } from '../spec/errors';
 import { ruleKey, type OwnedRule } from '../drivers/firewall';
 import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, PlanNote, RouteAction } from './actions';
@@ -31,18 +31,38 @@ function inScope(scope: PruneScope, kind: 'networks' | 'services' | 'routes', na
   return scope === 'all' || (scope[kind] ?? []).includes(name);
 }
 
+/**
+ * Scaling keeps the containers that run: a service going from one container (svc) to several keeps svc
+ * as its first replica instead of svc-1, and one going back to one keeps svc-1 — no rename, no restart.
+ */
+function keepReplicaNames(stack: Stack, host: ObservedHost): Stack {
+  const ours = (name: string, service: string) => {
+    const c = host.containers.get(name);
+    return c !== undefined && ownedBy(c.labels) === stack.name && c.labels[LABEL.service] === service;
+  };
+  const containers = stack.containers.map((c) => {
+    if (host.containers.has(c.name)) return c;
+    const alternative = c.name === c.service ? `${c.service}-1` : c.name === `${c.service}-1` ? c.service : undefined;
+    return alternative !== undefined && ours(alternative, c.service) ? { ...c, name: alternative } : c;
+  });
+  return { ...stack, containers };
+}
+
 class StackPlanner {
   readonly actions: Action[] = [];
   readonly notes: string[] = [];
   /** Networks of this stack that are created or recreated: their endpoints and routes follow them. */
   private readonly renewed = new Map<string, string>();
+  private readonly stack: Stack;
 
   constructor(
-    private readonly stack: Stack,
+    stack: Stack,
     private readonly host: ObservedHost,
     private readonly issues: IssueList,
     private readonly prune: PruneScope,
-  ) {}
+  ) {
+    this.stack = keepReplicaNames(stack, host);
+  }
 
   private add(action: Omit<NetworkAction, 'stack'> | Omit<ContainerAction, 'stack'> | Omit<EndpointAction, 'stack'> | Omit<RouteAction, 'stack'>): void {
     this.actions.push({ ...action, stack: this.stack.name } as Action);
@@ -53,7 +73,11 @@ class StackPlanner {
   }
 
   planNetworks(): void {
-    const wanted = new Set(this.stack.networks.map((n) => n.name));
+    // External networks are used, never made, changed or removed — even one this stack made earlier.
+    const wanted = new Set([...this.stack.networks, ...this.stack.externals].map((n) => n.name));
+    for (const ext of this.stack.externals) {
+      if (!this.host.networks.has(ext.name)) this.issues.add(ext.source, ['external'], `network ${ext.name} is external (made elsewhere) but does not exist on the engine: make it first (docker compose up, docker network create), or drop external: true to let docknet make it`);
+    }
     for (const seen of this.owned(this.host.networks.values())) {
       if (!wanted.has(seen.name) && inScope(this.prune, 'networks', seen.name)) this.add({ kind: 'network', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`network ${seen.name} is no longer in the spec`] });
     }
@@ -106,12 +130,53 @@ class StackPlanner {
     }
   }
 
+  /**
+   * Containers docknet does not own, connected in place to the stack's networks: by name, or every one
+   * whose labels match (a new container matching is drift). What docknet connected is recorded; a
+   * record whose endpoint left the spec is disconnected, one whose container is gone is dropped.
+   */
+  planForeignEndpoints(): void {
+    const foreign = [...this.host.containers.values()].filter((c) => c.labels[LABEL.managed] !== 'true');
+    const records = this.host.endpointRecords.filter((r) => r.stack === this.stack.name);
+    const wanted = new Set<string>();
+    for (const e of this.stack.endpoints) {
+      const matches = e.container !== undefined ? foreign.filter((c) => c.name === e.container) : foreign.filter((c) => Object.entries(e.selector!).every(([k, v]) => c.labels[k] === v));
+      if (e.container !== undefined && matches.length === 0) {
+        const ours = this.host.containers.get(e.container);
+        this.issues.add(e.source, ['container'], ours ? `${e.container} is a container docknet made (stack ${ownedBy(ours.labels)}): attach it in its own stack's spec` : `no container named ${e.container} on the engine`);
+        continue;
+      }
+      for (const c of matches) {
+        wanted.add(`${c.id}@${e.network}`);
+        const link = { name: `${c.name} → ${e.network}`, container: c.name, network: e.network };
+        const attached = c.endpoints.get(e.network);
+        const renewed = this.renewed.get(e.network);
+        const record = records.find((r) => r.container === c.id && r.network === e.network)?.volume;
+        let reasons: string[];
+        if (renewed) reasons = [`network ${e.network} ${renewed}`];
+        else if (!attached) reasons = [`${c.name} (not docknet's) is not attached to ${e.network}`];
+        else reasons = this.endpointDifferences({ network: e.network, aliases: e.aliases, ipv4: e.ipv4, ipv6: e.ipv6 }, attached, c).map((d) => `${d}: reconnect to change`);
+        if (reasons.length === 0) continue;
+        if (attached && this.host.networks.has(e.network)) this.add({ kind: 'endpoint', op: 'disconnect', ...link, foreign: { containerId: c.id, record }, reasons });
+        this.add({ kind: 'endpoint', op: 'connect', ...link, endpoint: { network: e.network, aliases: e.aliases, ipv4: e.ipv4, ipv6: e.ipv6 }, foreign: { containerId: c.id }, reasons });
+      }
+    }
+    for (const r of records) {
+      if (wanted.has(`${r.container}@${r.network}`)) continue;
+      const c = [...this.host.containers.values()].find((x) => x.id === r.container);
+      const reasons = [c ? `${c.name} → ${r.network} is no longer in the spec` : `container ${r.containerName} is gone`];
+      this.add({ kind: 'endpoint', op: 'disconnect', name: `${c?.name ?? r.containerName} → ${r.network}`, container: c?.name ?? r.containerName, network: r.network, foreign: { containerId: r.container, record: r.volume }, reasons });
+    }
+  }
+
   private endpointDifferences(e: EndpointSpec, seen: NonNullable<ReturnType<ObservedContainer['endpoints']['get']>>, c: ObservedContainer): string[] {
     const out: string[] = [];
     if (e.ipv4 !== undefined && !sameAddress(seen.staticIpv4, e.ipv4)) out.push(`ipv4 ${seen.staticIpv4 ?? seen.ipv4 ?? '(dynamic)'} → ${e.ipv4}`);
     if (e.ipv6 !== undefined && !sameAddress(seen.staticIpv6, e.ipv6)) out.push(`ipv6 ${seen.staticIpv6 ?? seen.ipv6 ?? '(dynamic)'} → ${e.ipv6}`);
     const aliases = c.detail?.aliases.get(e.network);
-    if (aliases && aliases.join(',') !== [...e.aliases].sort().join(',')) out.push(`aliases [${aliases.join(', ')}] → [${[...e.aliases].sort().join(', ')}]`);
+    // Docker answers for a container's own name anyway (and does not list it): it is no alias to add.
+    const wanted = [...new Set(e.aliases)].filter((a) => a !== c.name).sort();
+    if (aliases && aliases.join(',') !== wanted.join(',')) out.push(`aliases [${aliases.join(', ')}] → [${wanted.join(', ')}]`);
     return out;
   }
 
@@ -264,8 +329,10 @@ function hostConflicts(stacks: Stack[], host: ObservedHost, actions: Action[], i
     if (a.kind !== 'network' || a.op === 'create') continue;
     const stack = stacks.find((s) => s.name === a.stack)!;
     const source = a.desired?.source ?? { file: stack.files.join(', ') || `stack ${stack.name}`, path: ['networks', a.name] };
+    // Containers this plan takes off the network first (the stack's foreign endpoints) are no obstacle.
+    const leaving = new Set(actions.filter((x): x is EndpointAction => x.kind === 'endpoint' && x.op === 'disconnect' && x.network === a.name && x.stack === a.stack).map((x) => x.container));
     for (const c of host.containers.values()) {
-      if (c.endpoints.has(a.name) && ownedBy(c.labels) !== a.stack) {
+      if (c.endpoints.has(a.name) && ownedBy(c.labels) !== a.stack && !leaving.has(c.name)) {
         issues.add(source, [], `network ${a.name} must be ${a.op === 'remove' ? 'removed' : 'recreated'} but container ${c.name}, which this stack does not own, is attached to it; disconnect it first`);
       }
     }
@@ -292,6 +359,7 @@ export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOpt
     planner.planNetworks();
     planner.planFollowers();
     planner.planContainers();
+    planner.planForeignEndpoints();
     planner.planRoutes();
     actions.push(...planner.actions);
     notes.push(...planner.notes.map((message) => ({ stack: stack.name, message })));
@@ -310,7 +378,4 @@ export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOpt
   return { stacks: stacks.map((s) => s.name), actions, notes, observed: host };
 }
 
-/** A stack with nothing in it: planning it removes everything the stack owns. */
-export function emptyStack(name: string): Stack {
-  return { name, files: [], networks: [], containers: [], routes: [] };
-}
+export { emptyStack };

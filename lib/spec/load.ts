@@ -6,7 +6,7 @@ import { Lexer, LineCounter, Parser, parseDocument, isAlias, isMap, isNode, isSc
 import type { z } from 'zod';
 import { specSchema, type SpecDoc } from '../model/schema';
 import type { SpecPath, Source, Stack } from '../model/types';
-import { normalizeContainer, normalizeNetwork, normalizeRoute } from '../model/normalize';
+import { emptyStack, normalizeContainer, normalizeEndpoint, normalizeNetwork, normalizeRoute } from '../model/normalize';
 import { IssueList, SpecError } from './errors';
 import { validateStacks, type ValidateOptions } from './validate';
 
@@ -274,7 +274,7 @@ function addFile(stacks: Map<string, Stack>, parsed: ParsedFile, issues: IssueLi
   const name = doc.stack ?? basename(file, extname(file));
   let stack = stacks.get(name);
   if (!stack) {
-    stack = { name, files: [], networks: [], containers: [], routes: [] };
+    stack = emptyStack(name);
     if (!explicit) stack.origin = originOf(file);
     stacks.set(name, stack);
   } else if (!explicit || stack.origin !== undefined) {
@@ -285,10 +285,24 @@ function addFile(stacks: Map<string, Stack>, parsed: ParsedFile, issues: IssueLi
   }
   stack.files.push(file);
   const source = (path: SpecPath): Source => ({ file, path, position });
-  for (const [net, nd] of Object.entries(doc.networks ?? {})) stack.networks.push(normalizeNetwork(net, nd, source(['networks', net]), issues));
+  for (const [net, nd] of Object.entries(doc.networks ?? {})) {
+    const src = source(['networks', net]);
+    if (nd.external) {
+      // Made elsewhere: only its name is docknet's to know; anything else would be a definition.
+      const extra = Object.keys(nd).filter((k) => k !== 'external');
+      if (extra.length > 0) issues.add(src, [extra[0]], `an external network is made elsewhere: docknet does not define it (remove ${extra.join(', ')})`);
+      stack.externals.push({ name: net, source: src });
+    } else stack.networks.push(normalizeNetwork(net, nd, src, issues));
+  }
   for (const [svc, cd] of Object.entries(doc.containers ?? {})) {
     stack.containers.push(...normalizeContainer(svc, cd, source(['containers', svc]), issues));
   }
+  (doc.endpoints ?? []).forEach((ed, i) => {
+    const src = source(['endpoints', i]);
+    if ((ed.container === undefined) === (ed.selector === undefined)) issues.add(src, [], 'name a container, or a selector of labels — one of the two');
+    else if (ed.selector && (ed.ipv4 !== undefined || ed.ipv6 !== undefined)) issues.add(src, [ed.ipv4 !== undefined ? 'ipv4' : 'ipv6'], 'a static address is for one container: name it with container, not a selector');
+    stack.endpoints.push(normalizeEndpoint(ed, src));
+  });
   (doc.routes ?? []).forEach((rd, i) => {
     const src = source(['routes', i]);
     const hasPair = rd.from !== undefined || rd.to !== undefined;

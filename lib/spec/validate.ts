@@ -66,13 +66,15 @@ function checkNetwork(net: NetworkSpec, issues: IssueList): void {
 
 function checkRoutes(stack: Stack, issues: IssueList, options: ValidateOptions): void {
   const nets = new Map(stack.networks.map((n) => [n.name, n]));
+  const externals = new Set(stack.externals.map((n) => n.name));
   const seen = new Map<string, Source>();
   for (const route of stack.routes) {
     for (const end of [route.from, route.to]) {
       const key = route.bidirectional ? 'between' : end === route.from ? 'from' : 'to';
       const net = nets.get(end);
+      // An external network's driver is known only on the host: the planner checks it there.
       if (!net) {
-        if (!options.partial) issues.add(route.source, [key], `unknown network "${end}": declare it under networks in stack ${stack.name}`);
+        if (!options.partial && !externals.has(end)) issues.add(route.source, [key], unknownNetwork(end, stack));
       } else if (net.driver !== 'bridge') issues.add(route.source, [key], `network "${end}" has driver ${net.driver}; routes join bridge networks only`);
     }
     if (route.from === route.to) issues.add(route.source, [], `a route joins two different networks; both ends are "${route.from}"`);
@@ -92,8 +94,14 @@ interface Taken {
   path: (string | number)[];
 }
 
+/** A network that is neither declared nor external, said with what to do. */
+function unknownNetwork(name: string, stack: Stack): string {
+  return `unknown network "${name}": declare it under networks in stack ${stack.name} (with external: true when it is made elsewhere)`;
+}
+
 function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: Block }>, issues: IssueList, options: ValidateOptions): void {
   const nets = new Map(stack.networks.map((n) => [n.name, n]));
+  const externals = new Set(stack.externals.map((n) => n.name));
   const addresses = new Map<string, Taken>();
   const macs = new Map<string, Taken>();
   for (const c of stack.containers) {
@@ -108,7 +116,7 @@ function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: B
       const at = (...p: string[]) => ['networks', e.network, ...p];
       const net = nets.get(e.network);
       if (!net) {
-        if (!options.partial) issues.add(c.source, at(), `unknown network "${e.network}": declare it under networks in stack ${stack.name}`);
+        if (!options.partial && !externals.has(e.network)) issues.add(c.source, at(), unknownNetwork(e.network, stack));
         continue;
       }
       for (const family of ['ipv4', 'ipv6'] as const) {
@@ -198,6 +206,69 @@ function checkUnique<T extends { name: string; source: Source }>(items: T[], kin
   }
 }
 
+function checkExternals(stack: Stack, issues: IssueList): void {
+  for (const ext of stack.externals) {
+    const problem = dockerNameProblem(ext.name);
+    if (problem) issues.add(ext.source, [], `network name "${ext.name}" ${problem}`);
+  }
+}
+
+/** Dependencies name services of the stack, never themselves, never in a circle; healthy needs a healthcheck. */
+function checkDependencies(stack: Stack, issues: IssueList, options: ValidateOptions): void {
+  const services = new Map(stack.containers.map((c) => [c.service, c]));
+  const edges = new Map<string, string[]>();
+  for (const c of stack.containers) {
+    if (edges.has(c.service)) continue;
+    edges.set(c.service, c.dependsOn.map((d) => d.service));
+    for (const d of c.dependsOn) {
+      const at = ['dependsOn', d.service];
+      const target = services.get(d.service);
+      if (d.service === c.service) issues.add(c.source, at, 'a container cannot wait for itself');
+      else if (!target) {
+        if (!options.partial) issues.add(c.source, at, `unknown container "${d.service}": declare it under containers in stack ${stack.name}`);
+      } else if (d.condition === 'healthy' && !target.healthcheck) issues.add(c.source, at, `condition healthy needs a healthcheck on ${d.service}`);
+    }
+  }
+  // A circle would wait forever: report it once, at the first of its members.
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (service: string, path: string[]): void => {
+    if (state.get(service) === 'done') return;
+    if (state.get(service) === 'visiting') {
+      const circle = [...path.slice(path.indexOf(service)), service];
+      const c = services.get(circle[0])!;
+      issues.add(c.source, ['dependsOn'], `dependencies go in a circle: ${circle.join(' → ')}`);
+      return;
+    }
+    state.set(service, 'visiting');
+    for (const next of edges.get(service) ?? []) if (services.has(next)) visit(next, [...path, service]);
+    state.set(service, 'done');
+  };
+  for (const service of edges.keys()) visit(service, []);
+}
+
+/** Endpoints of containers docknet does not own: their network is the stack's or external, their addresses inside it. */
+function checkForeignEndpoints(stack: Stack, subnets: Map<string, { v4?: Block; v6?: Block }>, issues: IssueList, options: ValidateOptions): void {
+  const declared = new Set(stack.networks.map((n) => n.name));
+  const externals = new Set(stack.externals.map((n) => n.name));
+  const owned = new Set(stack.containers.map((c) => c.name));
+  const seen = new Map<string, Source>();
+  for (const e of stack.endpoints) {
+    if (!declared.has(e.network) && !externals.has(e.network) && !options.partial) issues.add(e.source, ['network'], unknownNetwork(e.network, stack));
+    if (e.container !== undefined && owned.has(e.container)) issues.add(e.source, ['container'], `${e.container} is a container of this stack: attach it under containers.${e.container}.networks`);
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const address = e[family];
+      if (address === undefined) continue;
+      const block = family === 'ipv4' ? subnets.get(e.network)?.v4 : subnets.get(e.network)?.v6;
+      if (addressFamily(address) !== family) issues.add(e.source, [family], `"${address}" is not an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address`);
+      else if (block && !blockContains(block, address)) issues.add(e.source, [family], `${address} is outside the subnet ${block.text} of network ${e.network}`);
+    }
+    const key = `${e.container ?? JSON.stringify(e.selector)}@${e.network}`;
+    const dup = seen.get(key);
+    if (dup) issues.add(e.source, [], `the same endpoint is declared at ${dup.file}: ${dup.path.join('.')}`);
+    seen.set(key, e.source);
+  }
+}
+
 /** Validates the desired state of all stacks together; throws SpecError listing every problem. */
 export interface ValidateOptions {
   /**
@@ -226,7 +297,10 @@ export function validateStacks(stacks: Stack[], issues = new IssueList(), option
     }
   }
   for (const stack of stacks) {
+    checkExternals(stack, issues);
     checkContainers(stack, subnets, issues, options);
+    checkDependencies(stack, issues, options);
+    checkForeignEndpoints(stack, subnets, issues, options);
     checkRoutes(stack, issues, options);
   }
   checkPorts(stacks, issues);

@@ -113,7 +113,8 @@ export interface EndpointRef extends EndpointProps {
   network: NetworkRef;
 }
 
-export interface ContainerConstructProps extends Omit<core.ContainerProps, 'networks'>, DocknetConstructProps {
+// dependsOn is Terraform's own here (construct dependencies): start order comes from it.
+export interface ContainerConstructProps extends Omit<core.ContainerProps, 'networks' | 'dependsOn'>, DocknetConstructProps {
   /** Networks to attach (in place): references, or references with endpoint settings. */
   networks?: (NetworkRef | EndpointRef)[];
 }

@@ -10,6 +10,7 @@ import { renderSvg } from '../../lib/graph/svg';
 import { renderDot } from '../../lib/graph/dot';
 import { renderMermaid } from '../../lib/graph/mermaid';
 import type { Stack } from '../../lib/model/types';
+import { emptyStack } from '../../lib/model/normalize';
 import { DOCKNET, ROOT, run, tempSpec } from '../helpers';
 
 const RICH = `version: 1
@@ -398,12 +399,12 @@ describe('docknet graph', () => {
 
   test('names that are markup stay text in every format', () => {
     const source = { file: 'x.yaml', path: [] };
+    const runtime = { mounts: [], capAdd: [], capDrop: [], sysctls: {}, tmpfs: {}, readOnly: false, dns: [], extraHosts: [] };
     const stack: Stack = {
-      name: 'a<b>&"c"',
+      ...emptyStack('a<b>&"c"'),
       files: ['x.yaml'],
       networks: [{ name: 'n<1>', source, driver: 'weird"&driver', internal: false, attachable: false, labels: {}, options: {} }],
-      containers: [{ name: 'c&1', service: 'c&1', source, image: 'img<x>|#1', env: {}, labels: {}, endpoints: [{ network: 'n<1>', aliases: ['a"b'] }], publish: [], restart: 'no' }],
-      routes: [],
+      containers: [{ name: 'c&1', service: 'c&1', source, image: 'img<x>|#1', env: {}, labels: {}, endpoints: [{ network: 'n<1>', aliases: ['a"b'] }], publish: [], restart: 'no', envFiles: [], runtime, dependsOn: [] }],
     };
     const t = topology([stack]);
     const svg = renderSvg(t);

@@ -2,7 +2,7 @@
 import { loadDocuments } from '../../lib/spec/load';
 import { planStacks } from '../../lib/plan/planner';
 import { SpecError } from '../../lib/spec/errors';
-import { hashOf, LABEL, networkDefinition } from '../../lib/plan/desired';
+import { containerCreateRequest, hashOf, LABEL, networkDefinition } from '../../lib/plan/desired';
 import type { ObservedContainer, ObservedHost, ObservedNetwork } from '../../lib/plan/observe';
 import type { NetworkInfo } from '../../lib/drivers/docker';
 import type { Stack } from '../../lib/model/types';
@@ -27,6 +27,7 @@ const host = (networks: ObservedNetwork[], containers: ObservedContainer[] = [])
   networks: new Map(networks.map((n) => [n.name, n])),
   containers: new Map(containers.map((c) => [c.name, c])),
   records: new Map(),
+  endpointRecords: [],
   rules: [],
   links: undefined,
 });
@@ -81,6 +82,59 @@ describe('planner', () => {
     expect(plan.actions[3]).toMatchObject({ follows: 'lab-a', existing: current.rules });
     // The whole stack: its own spec says what the container and the route become; nothing follows.
     expect(planStacks(alone, current).actions.map((a) => `${a.op} ${a.kind} ${a.name}`)).toEqual(expect.arrayContaining(['remove container lab-client', 'remove route lab-a=lab-b']));
+  });
+
+  test('an external network is used, never made or removed; a missing one is an error against the spec', () => {
+    const ext = stacks({ networks: { 'shop_default': { external: true } } });
+    expect(() => planStacks(ext, host([]))).toThrow('lab.yaml: networks.shop_default.external: network shop_default is external (made elsewhere) but does not exist on the engine');
+    expect(planStacks(ext, host([network('shop_default', '10.7.0.0/24', {})])).actions).toEqual([]);
+    // Even one this stack made before it was declared external stays.
+    expect(planStacks(ext, host([network('shop_default', '10.7.0.0/24', { [LABEL.managed]: 'true', [LABEL.stack]: 'lab' })])).actions).toEqual([]);
+  });
+
+  test('endpoints of containers docknet does not own: by name and by selector, connected; a record whose endpoint left is disconnected', () => {
+    const foreign = (name: string, id: string, labels: Record<string, string>, networks: string[]): ObservedContainer => ({
+      id, name, labels, state: 'running', networkMode: 'default', ports: [],
+      endpoints: new Map(networks.map((n) => [n, { networkId: `${n}-id`, ipv4: '', ipv6: '', mac: '' }])),
+    });
+    const spec = stacks({
+      networks: { mon: { ipv4: { subnet: '10.8.0.0/24' } } },
+      endpoints: [
+        { container: 'billing-1', network: 'mon', ipv4: '10.8.0.20' },
+        { selector: { 'com.docker.compose.project': 'shop' }, network: 'mon' },
+      ],
+    });
+    const current = host(
+      [owned(spec[0], 'mon', '10.8.0.0/24')],
+      [
+        foreign('billing-1', 'b1', {}, ['billing_default']),
+        foreign('shop-web-1', 's1', { 'com.docker.compose.project': 'shop' }, ['shop_default', 'mon']),
+        foreign('shop-web-2', 's2', { 'com.docker.compose.project': 'shop' }, ['shop_default']),
+        foreign('other', 'o1', {}, ['mon']),
+      ],
+    );
+    current.endpointRecords = [
+      { stack: 'lab', container: 's1', containerName: 'shop-web-1', network: 'mon', volume: 'rec-s1' },
+      { stack: 'lab', container: 'o1', containerName: 'other', network: 'mon', volume: 'rec-o1' },
+      { stack: 'lab', container: 'gone', containerName: 'old-one', network: 'mon', volume: 'rec-gone' },
+    ];
+    const plan = planStacks(spec, current);
+    expect(plan.actions.map((a) => `${a.op} ${a.name}`)).toEqual(['connect billing-1 → mon', 'connect shop-web-2 → mon', 'disconnect other → mon', 'disconnect old-one → mon']);
+    expect(plan.actions[0]).toMatchObject({ endpoint: { network: 'mon', ipv4: '10.8.0.20' }, foreign: { containerId: 'b1' } });
+    expect(plan.actions[2]).toMatchObject({ foreign: { containerId: 'o1', record: 'rec-o1' }, reasons: ['other → mon is no longer in the spec'] });
+    expect(plan.actions[3]).toMatchObject({ foreign: { record: 'rec-gone' }, reasons: ['container old-one is gone'] });
+  });
+
+  test('scaling keeps what runs: one container svc is the first of three, and svc-1 the only one of one', () => {
+    const three = stacks({ containers: { svc: { image: 'busybox:1', replicas: 3 } } });
+    // As docknet made them: the labels of its own create request.
+    const labels = containerCreateRequest({ stack: 'lab', manager: 'cli' }, three[0].containers[0]).Labels!;
+    const svc = (name: string): ObservedContainer => ({
+      id: `${name}-id`, name, labels, state: 'running', networkMode: 'bridge', ports: [], endpoints: new Map([['bridge', { networkId: 'b', ipv4: '', ipv6: '', mac: '' }]]),
+    });
+    expect(planStacks(three, host([], [svc('svc')])).actions.map((a) => `${a.op} ${a.name}`)).toEqual(['create svc-2', 'create svc-3']);
+    const one = stacks({ containers: { svc: { image: 'busybox:1' } } });
+    expect(planStacks(one, host([], [svc('svc-1'), svc('svc-2')])).actions.map((a) => `${a.op} ${a.name}`)).toEqual(['remove svc-2']);
   });
 
   test('a subnet overlapping a network already on the host is refused', () => {

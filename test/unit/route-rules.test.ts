@@ -97,6 +97,7 @@ describe('planning a route on an nftables engine', () => {
     networks: new Map([['shop', network('shop', '10.5.0.0/24')], ['db', network('db', '10.6.0.0/24')]]),
     containers: new Map(),
     records: new Map(),
+    endpointRecords: [],
     rules: [],
     links: undefined,
   };
