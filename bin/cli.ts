@@ -1,22 +1,29 @@
 // The docknet command line. Thin: it parses arguments, calls the core and prints.
 import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Docknet, StalePlanError } from '../lib/docknet';
-import { describeHolder, LockTimeout } from '../lib/drivers/lock';
-import { ManagerConflict } from '../lib/plan/ownership';
+import { describeHolder } from '../lib/drivers/lock';
 import { emptyStack } from '../lib/plan/planner';
+import { stackNames } from '../lib/plan/ownership';
 import { loadSpecs } from '../lib/spec/load';
+import { STACK_NAME, STACK_NAME_RULE } from '../lib/model/schema';
+import { didYouMean } from '../lib/spec/suggest';
 import { SpecError } from '../lib/spec/errors';
-import { ApplyError, PHASES, type ProgressEvent } from '../lib/apply/apply';
-import { planJson, renderPlan, summarize } from '../lib/plan/render';
+import { describeEngine, planJson, renderPlan, summarize } from '../lib/plan/render';
 import type { Plan } from '../lib/plan/actions';
 import type { Stack } from '../lib/model/types';
+import { numberSetting, SettingError, settingProblems } from '../lib/settings';
+import { docknetVersion } from '../lib/version';
+import { progressPrinter, pullPrinter } from './progress';
 
 /** Exit codes are a contract (see DESIGN.md). */
 const EXIT = { ok: 0, error: 1, changes: 2, invalid: 2, drift: 2 } as const;
 
 /** Commands that only read specs: an invalid spec is their answer (exit 2), not a failure. */
 const SPEC_ONLY = new Set(['validate', 'graph']);
+/** Commands that change nothing: Ctrl-C quits them at once. */
+const READ_ONLY = new Set(['validate', 'graph', 'plan', 'status', 'ls', 'export']);
 /** The command being run, as commander matched it (global options may come before its name). */
 let running = '';
 
@@ -28,23 +35,6 @@ class Exit extends Error {
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 
-function progressPrinter(): (e: ProgressEvent) => void {
-  let lastPull = 0;
-  return (e) => {
-    if (e.type === 'step-done') process.stderr.write(`  ✓ ${e.phase}/${PHASES} ${e.label} (${(e.ms / 1000).toFixed(2)}s)\n`);
-    else if (e.type === 'step-failed') process.stderr.write(`  ✗ ${e.phase}/${PHASES} ${e.label}: ${e.error}\n`);
-    else if (e.type === 'rollback') process.stderr.write(e.error ? `  ✗ rollback failed: ${e.what}: ${e.error}\n` : `  ↺ rolled back: ${e.what}\n`);
-    else if (e.type === 'verify') process.stderr.write('  verifying the host against the spec…\n');
-    else if (e.type === 'wait') process.stderr.write(`  … ${e.text}\n`);
-    else if (e.type === 'pull' && Date.now() - lastPull > 1000) {
-      // At most a line a second: a pull sends many progress messages per layer.
-      lastPull = Date.now();
-      const bytes = e.total ? ` ${Math.round(((e.current ?? 0) / e.total) * 100)}% of ${(e.total / 1e6).toFixed(1)} MB` : '';
-      process.stderr.write(`  ↓ pulling ${e.image}: ${e.status}${e.layer ? ` ${e.layer}` : ''}${bytes}\n`);
-    }
-  };
-}
-
 /** The global options naming the engine (-H/--host, --context) and the tcp firewall helper. */
 interface EngineOptions {
   host?: string;
@@ -52,20 +42,23 @@ interface EngineOptions {
   firewallHelper?: string;
 }
 let engineChoice: EngineOptions = {};
+/** The core this run talks to: an error names its engine once the engine has answered. */
+let current: Docknet | undefined;
 
 /** The core, as the command line uses it: manager cli, progress and lock waits on stderr. */
 function docknet(progress = false, command = 'docknet'): Docknet {
-  return new Docknet({
+  current = new Docknet({
     dockerHost: engineChoice.host,
     dockerHostSource: '--host',
     context: engineChoice.context,
     firewallHelper: engineChoice.firewallHelper,
-    concurrency: Number(process.env.DOCKNET_CONCURRENCY ?? 4),
-    onProgress: progress ? progressPrinter() : undefined,
+    concurrency: numberSetting('DOCKNET_CONCURRENCY'),
+    onProgress: progress ? progressPrinter(process.stderr) : undefined,
     manager: 'cli',
     command,
     onLockWait: (h) => process.stderr.write(`waiting for ${h ? describeHolder(h) : 'another docknet'} to finish with this engine…\n`),
   });
+  return current;
 }
 
 async function confirm(plan: Plan, verb: string): Promise<boolean> {
@@ -77,6 +70,17 @@ async function confirm(plan: Plan, verb: string): Promise<boolean> {
   const answer = await rl.question(`${verb} these changes (${summarize(plan)})? [y/N] `);
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
+}
+
+/**
+ * Ctrl-C while a command only reads (plan, status, ls, export…): nothing changed, so it quits at once
+ * and says so. Commands that change the engine take SIGINT over with interruption().
+ */
+function quitOnInterrupt(): void {
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: nothing was changed\n');
+    process.exit(130);
+  });
 }
 
 /** An AbortSignal raised by Ctrl-C (or SIGTERM): the work stops between steps and cleans up; a second one quits. */
@@ -93,19 +97,21 @@ function interruption(): { signal: AbortSignal; done: () => void } {
 }
 
 const DEFAULT_PROBE_IMAGE = 'busybox:latest';
+const DEFAULT_WATCH_URL = 'http://127.0.0.1:9479';
 
 /** Runs `docknet probe` on stacks and prints its table (or JSON); exit 1 when an expectation fails. */
 async function runProbe(dn: Docknet, stacks: Stack[], opts: { probeImage?: string; json?: boolean }): Promise<void> {
   const { probe } = await import('../lib/probe/probe');
   const { probeJson, renderProbe } = await import('../lib/probe/report');
   const stop = interruption();
+  const pulls = pullPrinter(process.stderr);
   try {
     const report = await probe(dn, stacks, {
       image: opts.probeImage ?? DEFAULT_PROBE_IMAGE,
       signal: stop.signal,
       onProgress: (e) => {
-        if (e.type === 'pull') process.stderr.write(`pulling the probe image ${e.image}…\n`);
-        else if (e.type === 'start') process.stderr.write(`probing: ${e.checks} checks from ${e.containers} probe containers…\n`);
+        if (e.type === 'start') pulls.line(`probing: ${e.checks} checks from ${e.containers} probe containers…`);
+        else if (e.type !== 'result') pulls.onPull(e);
       },
     });
     process.stdout.write(opts.json ? `${JSON.stringify(probeJson(report), null, 2)}\n` : `${renderProbe(report, color)}\n`);
@@ -117,6 +123,8 @@ async function runProbe(dn: Docknet, stacks: Stack[], opts: { probeImage?: strin
 
 interface ConvergeOptions {
   yes?: boolean;
+  /** destroy: stacks named on the command line (their files may be gone). */
+  stack?: string[];
   volumes?: boolean;
   takeOver?: boolean;
   probe?: boolean;
@@ -129,25 +137,32 @@ interface ConvergeOptions {
  * and if the host changed meanwhile the new plan is shown and confirmed instead.
  */
 async function converge(paths: string[], opts: ConvergeOptions, destroy: boolean): Promise<void> {
-  const stacks = loadSpecs(paths);
+  const stacks = paths.length > 0 ? loadSpecs(paths) : [];
   const verb = destroy ? 'destroy' : 'apply';
   const dn = docknet(true, `docknet ${verb}`);
-  const target = destroy ? stacks.map((s) => emptyStack(s.name)) : stacks;
-  const unchanged = () => process.stdout.write(`${destroy ? 'nothing to destroy' : 'the host already matches the spec'} (${dn.engine.callCount} Docker API calls)\n`);
+  const named = (opts.stack ?? []).filter((name) => !stacks.some((s) => s.name === name));
+  const target = destroy ? [...stacks.map((s) => s.name), ...named].map(emptyStack) : stacks;
+  const unchanged = (plan: Plan) => {
+    // A stack named on the command line that the engine does not know is most likely a typo.
+    const known = stackNames(plan.observed);
+    const unknown = named.filter((name) => !known.includes(name));
+    const hint = unknown.map((name) => `; docknet owns no stack ${name} on this engine${didYouMean(name, known)} (docknet ls lists them)`).join('');
+    process.stdout.write(`${destroy ? 'nothing to destroy' : 'the host already matches the spec'} (${dn.engine.callCount} Docker API calls)${hint}\n`);
+  };
   const stop = interruption();
   try {
     let confirmed: Plan | undefined;
     if (!opts.yes) {
       confirmed = await dn.plan(target, { takeOver: opts.takeOver });
       process.stdout.write(`${renderPlan(confirmed, color)}\n`);
-      if (confirmed.actions.length === 0) unchanged();
+      if (confirmed.actions.length === 0) unchanged(confirmed);
       else if (!(await confirm(confirmed, verb))) return void process.stdout.write('nothing changed\n');
     }
     while (!confirmed || confirmed.actions.length > 0) {
       try {
         const started = Date.now();
         const result = await dn.apply(target, { confirmed, takeOver: opts.takeOver, removeVolumes: opts.volumes, signal: stop.signal, onPlan: (p) => (confirmed ? undefined : process.stdout.write(`${renderPlan(p, color)}\n`)) });
-        if (result.plan.actions.length === 0) unchanged();
+        if (result.plan.actions.length === 0) unchanged(result.plan);
         else process.stdout.write(`${destroy ? 'destroyed' : 'applied'} ${result.plan.actions.length} changes in ${((Date.now() - started) / 1000).toFixed(1)}s (${result.apiCalls} Docker API calls); verified: the host matches the spec\n`);
         break;
       } catch (e) {
@@ -155,7 +170,7 @@ async function converge(paths: string[], opts: ConvergeOptions, destroy: boolean
         process.stderr.write('the host changed since the plan was shown; nothing was applied. The plan now:\n');
         process.stdout.write(`${renderPlan(e.fresh, color)}\n`);
         confirmed = e.fresh;
-        if (confirmed.actions.length === 0) unchanged();
+        if (confirmed.actions.length === 0) unchanged(confirmed);
         else if (!(await confirm(confirmed, verb))) return void process.stdout.write('nothing changed\n');
       }
     }
@@ -178,7 +193,7 @@ async function watchStatus(url: string, json: boolean): Promise<void> {
     `source          ${s.source}${s.suspended ? '   (SUSPENDED)' : ''}`,
     `applied commit  ${s.lastAppliedCommit ?? '(none yet)'}${s.lastAppliedAt ? ` at ${s.lastAppliedAt}` : ''}`,
     `last attempted  ${s.lastAttemptedCommit ?? '(none yet)'}`,
-    `engine          ${s.engine}`,
+    `engine          ${s.endpoint}, ${s.engine}`,
     `queue           ${s.queue.running ? 'reconciling' : 'idle'}${s.queue.pending.length ? `, pending: ${s.queue.pending.join(', ')}` : ''}`,
   ];
   if (s.lastError) lines.push(`last error      ${s.lastError.commit?.slice(0, 12) ?? ''} ${s.lastError.message.split('\n').join('\n                ')}`);
@@ -206,13 +221,24 @@ Examples:
   docknet plan stacks/two-bridges.yaml
   docknet apply stacks/two-bridges.yaml --yes
   docknet status stacks/ --json
-  docknet destroy stacks/two-bridges.yaml --yes`)
+  docknet ls                                   # every stack docknet owns on the engine
+  docknet destroy stacks/two-bridges.yaml --yes
+  docknet destroy --stack two-bridges --yes    # when its file is gone
+  docknet export my-net -o my-net.yaml         # a network made by hand, as a spec
+
+Numbers in the environment (checked before anything runs): DOCKNET_CONCURRENCY (steps at once,
+default 4), DOCKNET_LOCK_WAIT (seconds to wait for another writer, default 120),
+DOCKNET_CONNECT_TIMEOUT (seconds, default 10), DOCKNET_SSH_MULTIPLEX (1 or 0).`)
+    .version(docknetVersion(), '-V, --version', 'print the version of docknet')
     .option('-H, --host <url>', 'Docker endpoint: unix:///path, tcp://host[:port], ssh://[user@]host[:port] (default: DOCKER_HOST, DOCKER_CONTEXT, the current docker context, the local socket)')
     .option('--context <name>', 'docker context to use (docker context ls); not together with --host')
     .option('--firewall-helper <image>', 'for a tcp:// engine: run the host\'s iptables through a privileged helper container of this image on that engine (it needs nsenter); default DOCKNET_FIREWALL_HELPER')
     .hook('preAction', (root, action) => {
       engineChoice = root.opts() as EngineOptions;
       running = action.name();
+      const problems = settingProblems();
+      if (problems.length > 0) throw new SettingError(problems);
+      if (READ_ONLY.has(running)) quitOnInterrupt();
     })
     .showHelpAfterError();
 
@@ -221,7 +247,7 @@ Examples:
     .argument('<path...>', 'spec files or folders')
     .action((paths: string[]) => {
       const stacks = loadSpecs(paths);
-      for (const s of stacks) process.stdout.write(`${s.name}: valid (${s.networks.length} networks, ${s.containers.length} containers, ${s.routes.length} routes) from ${s.files.join(', ')}\n`);
+      for (const s of stacks) process.stdout.write(`${s.name}: valid (${s.networks.length} networks${s.externals.length > 0 ? ` and ${s.externals.length} external` : ''}, ${s.containers.length} containers, ${s.routes.length} routes) from ${s.files.join(', ')}\n`);
     });
 
   cmd.command('graph')
@@ -244,8 +270,27 @@ Examples:
   cmd.command('plan')
     .description('show what apply would do, and why')
     .argument('<path...>', 'spec files or folders')
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output: per action its reasons, and the desired and current values of its object')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes')
+    .addHelpText('after', `
+The plan names the engine, then each stack's changes, one action a line, each with its reasons:
+  +    create a network, container or route; connect a container to a network
+  -    remove it; disconnect a container from a network
+  -/+  replace: Docker cannot change it in place, so it is made anew (a container's predecessor
+       keeps serving until it runs, see Safety in the README)
+  ~    update in place (a container's restart policy)
+  >    start a container that is stopped
+Under a create or replace stand the values it will have, as the spec writes them (driver, ipv4,
+bridge, image, networks, publish…); under a route, its firewall rules as iptables -S prints them
+(<bridge of NAME> for a bridge Docker has not made yet). Nothing is listed for what stays as it is.
+
+Exit codes: 0 the plan was made (with --detailed-exitcode: 0 nothing to do, 2 changes);
+1 an error: an invalid spec, a conflict with the host, the engine out of reach.
+
+Examples:
+  docknet plan stacks/lab.yaml
+  docknet plan stacks/ --json | jq '.actions[] | {op, name, desired}'
+  docknet plan stacks/lab.yaml --detailed-exitcode || echo "the host differs"`)
     .action(async (paths: string[], opts: { json?: boolean; detailedExitcode?: boolean }) => {
       const plan = await docknet().plan(loadSpecs(paths));
       process.stdout.write(opts.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : `${renderPlan(plan, color)}\n`);
@@ -277,12 +322,62 @@ rule ahead of docknet's that drops the traffic makes the route's checks fail.`)
     .action(async (paths: string[], opts: { probeImage?: string; json?: boolean }) => runProbe(docknet(), loadSpecs(paths), opts));
 
   cmd.command('destroy')
-    .description('remove everything the stacks in these specs own')
-    .argument('<path...>', 'spec files or folders')
+    .description('remove everything the stacks in these specs own, or the stacks named with --stack')
+    .argument('[path...]', 'spec files or folders')
+    .option('--stack <name...>', 'a stack by its name, also when its spec file is gone (docknet ls lists them)')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--take-over', 'destroy stacks another manager (terraform, pulumi, docknet watch) owns')
     .option('--volumes', 'also remove the anonymous volumes of the containers (kept by default, as with compose)')
-    .action((paths: string[], opts: ConvergeOptions) => converge(paths, opts, true));
+    .addHelpText('after', `
+Only what carries the stack's labels (networks, containers, its stack record) or its rule comments
+is removed. Examples:
+  docknet destroy stacks/lab.yaml --yes
+  docknet destroy --stack lab --yes            # its file is gone: docknet ls shows what it owns
+  docknet destroy --stack lab --take-over      # a stack Terraform or docknet watch manages`)
+    .action((paths: string[], opts: ConvergeOptions) => {
+      if (paths.length === 0 && !opts.stack?.length) throw new Error('name what to destroy: spec paths, or --stack NAME (docknet ls lists the stacks)');
+      const bad = (opts.stack ?? []).filter((name) => !STACK_NAME.test(name));
+      if (bad.length > 0) throw new Error(`--stack ${bad[0]}: a stack name is ${STACK_NAME_RULE}`);
+      return converge(paths, opts, true);
+    });
+
+  cmd.command('ls')
+    .description('list the stacks docknet owns on the engine: their networks, containers, routes, manager and the drift visible without their specs')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Read from the engine alone, without spec files: objects carrying docknet's labels, rules carrying
+its comments, and the stack records (docknet-stack.<name>) naming each stack's manager. Drift shown
+here is what needs no spec: stopped containers, missing replicas, leftovers of interrupted runs, a
+route whose rules are incomplete or name a bridge that is gone. Changed settings and objects removed
+by hand need the spec: docknet status SPEC… Examples:
+  docknet ls
+  docknet ls --json | jq '.stacks[] | {name, manager: .manager.manager, drift}'`)
+    .action(async (opts: { json?: boolean }) => {
+      const { inventory } = await import('../lib/inventory/inventory');
+      const { inventoryJson, renderInventory } = await import('../lib/inventory/report');
+      const found = inventory(await docknet().observe([]));
+      process.stdout.write(opts.json ? `${JSON.stringify(inventoryJson(found), null, 2)}\n` : `${renderInventory(found)}\n`);
+    });
+
+  cmd.command('export')
+    .description('write networks that exist on the engine (made by hand, by compose) as a docknet spec')
+    .argument('<network...>', 'network names (or ids)')
+    .option('-o, --output <file>', 'write the spec to this file instead of stdout')
+    .addHelpText('after', `
+The way in from docker network create: the spec holds each network's driver, subnets, gateway,
+ranges, options, labels, internal and attachable, so that after docker network rm, docknet apply
+makes the same network. Containers attached to it are listed as comments (a spec does not hold
+endpoints of containers it does not make). Examples:
+  docknet export my-net                         # YAML on stdout
+  docknet export shop_default shop_back -o shop-networks.yaml
+  docknet validate shop-networks.yaml && docknet plan shop-networks.yaml`)
+    .action(async (names: string[], opts: { output?: string }) => {
+      const { exportNetworks } = await import('../lib/spec/export');
+      const text = exportNetworks(await docknet().observe([]), names);
+      if (!opts.output) return void process.stdout.write(text);
+      writeFileSync(opts.output, text);
+      process.stdout.write(`wrote ${opts.output}: ${names.length} ${names.length === 1 ? 'network' : 'networks'} (check it with docknet validate ${opts.output})\n`);
+    });
 
   cmd.command('status')
     .description('report drift between specs and host: missing, changed, extra (exit 0 in sync, 2 drift); or, with --watch-url, what a running `docknet watch` is doing')
@@ -293,6 +388,7 @@ rule ahead of docknet's that drops the traffic makes the route's checks fail.`)
       if (opts.watchUrl) return watchStatus(opts.watchUrl, Boolean(opts.json));
       if (paths.length === 0) throw new Error('give spec paths, or --watch-url URL');
       const plan = await docknet().plan(loadSpecs(paths));
+      const engine = plan.observed.engine;
       const drift = plan.actions.map((a) => ({
         stack: a.stack,
         kind: a.kind,
@@ -300,9 +396,12 @@ rule ahead of docknet's that drops the traffic makes the route's checks fail.`)
         state: a.op === 'create' || a.op === 'connect' ? 'missing' : a.op === 'remove' || a.op === 'disconnect' ? 'extra' : 'changed',
         reasons: a.reasons,
       }));
-      if (opts.json) process.stdout.write(`${JSON.stringify({ inSync: drift.length === 0, stacks: plan.stacks, drift }, null, 2)}\n`);
-      else if (drift.length === 0) process.stdout.write(`in sync: ${plan.stacks.join(', ')}\n`);
-      else for (const d of drift) process.stdout.write(`${d.state.padEnd(8)} ${d.stack}/${d.kind} ${d.name}: ${d.reasons.join('; ')}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ engine, inSync: drift.length === 0, stacks: plan.stacks, drift }, null, 2)}\n`);
+      else {
+        process.stdout.write(`engine ${describeEngine(engine)}\n`);
+        if (drift.length === 0) process.stdout.write(`in sync: ${plan.stacks.join(', ')}\n`);
+        else for (const d of drift) process.stdout.write(`${d.state.padEnd(8)} ${d.stack}/${d.kind} ${d.name}: ${d.reasons.join('; ')}\n`);
+      }
       if (drift.length > 0) throw new Exit(EXIT.drift);
     });
 
@@ -348,7 +447,7 @@ left alone. SIGTERM lets the current step finish, then exits.`)
   watchCmd.command('allow-prune')
     .description('allow a held commit to remove the stacks it removes (see pruneHold in docknet status --watch-url)')
     .argument('<commit>', 'the held commit (its id, or at least its first 7 characters)')
-    .option('--watch-url <url>', 'the reconciler', 'http://127.0.0.1:9479')
+    .option('--watch-url <url>', 'the reconciler', DEFAULT_WATCH_URL)
     .option('--token-file <file>', 'the reconciler\'s token (its --token-file, or webhook secret file)')
     .action(async (commit: string, _opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals() as { watchUrl: string; tokenFile?: string };
@@ -359,29 +458,32 @@ left alone. SIGTERM lets the current step finish, then exits.`)
       process.stdout.write(`allowed: commit ${answer.allowed} may remove ${answer.stacks?.join(', ')}\n`);
     });
 
-  const hook = cmd.command('hook').description('git hooks that notify a running reconciler');
+  const hook = cmd.command('hook').description('git hooks that notify running reconcilers');
+  // Repeatable: a fleet has one reconciler per host following the same repository.
+  const urls = (url: string, seen: string[]) => [...seen, url];
+  const reconcilers = (given: string[]) => (given.length > 0 ? given : [DEFAULT_WATCH_URL]);
   hook.command('install')
-    .description('write a post-receive hook into a bare repository: every push notifies the reconciler at once')
+    .description('write a post-receive hook into a bare repository: every push notifies the reconcilers at once')
     .argument('<bare-repo>', 'path of the bare repository')
-    .option('--url <url>', 'the reconciler', 'http://127.0.0.1:9479')
-    .option('--token-file <file>', 'the reconciler\'s token, read by the hook at each push (the token is not copied into the hook)')
-    .action(async (bare: string, opts: { url: string; tokenFile?: string }) => {
+    .option('--url <url>', `a reconciler (default ${DEFAULT_WATCH_URL}); again for more (a fleet: one per host)`, urls, [] as string[])
+    .option('--token-file <file>', 'the reconcilers\' token, read by the hook at each push (the token is not copied into the hook)')
+    .action(async (bare: string, opts: { url: string[]; tokenFile?: string }) => {
       const { installHook } = await import('../reconciler/hook');
-      process.stdout.write(`installed ${installHook(bare, opts.url, opts.tokenFile)}\n`);
+      process.stdout.write(`installed ${installHook(bare, reconcilers(opts.url), opts.tokenFile)}\n`);
     });
   hook.command('notify')
-    .description('tell the reconciler that commits arrived (what the hook runs); never fails a push')
-    .option('--url <url>', 'the reconciler', 'http://127.0.0.1:9479')
-    .option('--token-file <file>', 'the reconciler\'s token')
-    .action(async (opts: { url: string; tokenFile?: string }) => {
-      const { notify } = await import('../reconciler/hook');
-      await notify(opts.url, opts.tokenFile);
+    .description('tell the reconcilers that commits arrived (what the hook runs); never fails a push')
+    .option('--url <url>', `a reconciler (default ${DEFAULT_WATCH_URL}); again for more`, urls, [] as string[])
+    .option('--token-file <file>', 'the reconcilers\' token')
+    .action(async (opts: { url: string[]; tokenFile?: string }) => {
+      const { notifyAll } = await import('../reconciler/hook');
+      await notifyAll(reconcilers(opts.url), opts.tokenFile);
     });
 
   for (const [verb, text] of [['suspend', 'pause reconciliation without stopping the reconciler'], ['resume', 'restart reconciliation']] as const) {
     cmd.command(verb)
       .description(text)
-      .option('--watch-url <url>', 'the reconciler', 'http://127.0.0.1:9479')
+      .option('--watch-url <url>', 'the reconciler', DEFAULT_WATCH_URL)
       .option('--token-file <file>', 'the reconciler\'s token (its --token-file, or webhook secret file)')
       .action(async (opts: { watchUrl: string; tokenFile?: string }) => {
         const { callReconciler } = await import('../reconciler/hook');
@@ -407,7 +509,20 @@ left alone. SIGTERM lets the current step finish, then exits.`)
   return cmd;
 }
 
+/**
+ * A reader that went away (`docknet plan … | head -1`): what is left to print is dropped, quietly; the
+ * work goes on to its end and its exit code (an apply is never cut off halfway by a closed pipe).
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  ignoreClosedPipes();
   const cmd = program();
   cmd.exitOverride();
   let code: number = EXIT.ok;
@@ -416,18 +531,15 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     const err = e as { code?: string; exitCode?: number };
     if (e instanceof Exit) code = e.code;
-    else if (e instanceof SpecError) {
-      for (const line of e.message.split('\n')) process.stderr.write(`error: ${line}\n`);
-      code = SPEC_ONLY.has(running) ? EXIT.invalid : EXIT.error;
-    } else if (e instanceof ApplyError || e instanceof ManagerConflict || e instanceof LockTimeout) {
-      for (const line of e.message.split('\n')) process.stderr.write(`error: ${line}\n`);
-      code = EXIT.error;
-    } else if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
-      code = err.exitCode ?? EXIT.error;
-    } else {
-      process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-      code = EXIT.error;
+    else if (typeof err.code === 'string' && err.code.startsWith('commander.')) code = err.exitCode ?? EXIT.error;
+    else {
+      // One "error:" per line: every message is meant to be read as it is, and grepped.
+      for (const line of (e instanceof Error ? e.message : String(e)).split('\n')) process.stderr.write(`error: ${line}\n`);
+      code = e instanceof SpecError && SPEC_ONLY.has(running) ? EXIT.invalid : EXIT.error;
     }
+    // Which engine said no (an unreachable engine names its endpoint in the message already).
+    const facts = current?.engine.knownFacts;
+    if (code !== EXIT.ok && !(e instanceof Exit) && facts) process.stderr.write(`error: on engine ${describeEngine(facts)}\n`);
   }
   process.exitCode = code;
 }

@@ -2,16 +2,15 @@
 // document; it is validated partially (the networks it names may be declared by other resources),
 // converged with a prune scope of that object only, read back as drift, adopted or removed.
 import type { ContainerDoc, NetworkDoc, RouteDoc, SpecDoc } from './model/schema';
-import { routeEnds, routeId } from './model/normalize';
+import { routeId } from './model/normalize';
 import type { Stack } from './model/types';
 import { loadDocuments } from './spec/load';
 import type { Action } from './plan/actions';
 import type { PruneScope } from './plan/planner';
 import { networkDifferences } from './plan/differences';
 import type { NetworkInfo } from './drivers/docker';
-import type { OwnedRule } from './drivers/firewall';
 import { LABEL } from './plan/desired';
-import { BRIDGE_OPTION } from './model/normalize';
+import { containerDocFromDefinition, networkDocFromHost, routeDocFromRules } from './spec/from-host';
 import { Docknet } from './docknet';
 
 export type ResourceRef =
@@ -132,11 +131,6 @@ export async function adoptNetwork(dn: Docknet, ref: Extract<ResourceRef, { kind
   return resourceState(dn, ref, stack);
 }
 
-/** A duration as the spec writes it (5s, 500ms), from Docker's nanoseconds. */
-function durationText(ns: number): string {
-  return ns % 1e9 === 0 ? `${ns / 1e9}s` : ns % 1e6 === 0 ? `${ns / 1e6}ms` : `${ns}ns`;
-}
-
 /**
  * A service docknet made (by any manager), read back from the host as its spec document: what needs a
  * new container from its definition label, the rest (replicas, endpoints with static addresses and
@@ -170,36 +164,10 @@ export async function containerFromHost(dn: Docknet, wanted: string): Promise<{ 
     };
     networks[net] = Object.keys(endpoint).length > 0 ? endpoint : null;
   }
-  const hc = def.healthcheck as { test: string[]; intervalNs?: number; timeoutNs?: number; retries?: number; startPeriodNs?: number } | null;
-  const restart = (detail.HostConfig?.RestartPolicy?.Name || 'no') as NonNullable<ContainerDoc['restart']>;
-  const doc: ContainerDoc = {
-    image: String(def.image ?? detail.Config.Image),
-    ...(def.command ? { command: def.command as string[] } : {}),
-    ...(def.env && Object.keys(def.env).length > 0 ? { env: def.env as Record<string, string> } : {}),
-    ...(replicas.length > 1 ? { replicas: replicas.length } : {}),
-    ...(def.networkMode ? { networkMode: def.networkMode as 'host' | 'none' } : { networks }),
-    ...(Array.isArray(def.publish) && def.publish.length > 0 ? { publish: def.publish as string[] } : {}),
-    ...(hc ? { healthcheck: { test: hc.test, ...(hc.intervalNs ? { interval: durationText(hc.intervalNs) } : {}), ...(hc.timeoutNs ? { timeout: durationText(hc.timeoutNs) } : {}), ...(hc.retries !== undefined ? { retries: hc.retries } : {}), ...(hc.startPeriodNs ? { startPeriod: durationText(hc.startPeriodNs) } : {}) } } : {}),
-    ...(restart !== 'no' ? { restart } : {}),
-    ...(def.labels && Object.keys(def.labels).length > 0 ? { labels: def.labels as Record<string, string> } : {}),
-    ...(def.init ? { init: true } : {}),
-    ...(typeof def.stopGracePeriod === 'number' ? { stopGracePeriod: `${def.stopGracePeriod}s` } : {}),
-  };
+  const restart = detail.HostConfig?.RestartPolicy?.Name || 'no';
+  const doc: ContainerDoc = { ...containerDocFromDefinition({ ...def, image: def.image ?? detail.Config.Image }, networks, restart), ...(replicas.length > 1 ? { replicas: replicas.length } : {}) };
   const addresses = Object.fromEntries([...first.endpoints].map(([net, e]) => [net, e.ipv4]));
   return { name: service, stack, doc, ids: replicas.map((c) => c.id), addresses };
-}
-
-/** The filter of a route, read back from its forwarding rules (`-p tcp -m tcp --dport 80` → tcp/80). */
-function allowOf(rules: OwnedRule[]): string[] {
-  const allow = new Set<string>();
-  for (const r of rules) {
-    if (r.table !== 'filter' || r.spec.includes('--ctstate')) continue;
-    const m = / -p (\S+)(?: -m \S+ --dport (\S+))?/.exec(r.spec);
-    if (!m) return []; // a rule without a protocol: everything passes
-    const protocol = m[1] === 'ipv6-icmp' ? 'icmp' : m[1];
-    allow.add(m[2] ? `${protocol}/${m[2].replace(':', '-')}` : protocol);
-  }
-  return [...allow].sort();
 }
 
 /** A route docknet wrote (any manager), read back from its rules: `a=b` or `a>b`, optionally `stack:` before it. */
@@ -210,52 +178,7 @@ export async function routeFromHost(dn: Docknet, wanted: string): Promise<{ stac
   const stacks = [...new Set(rules.map((r) => r.stack))];
   if (stacks.length === 0) throw new Error(host.firewallProblem ? host.firewallProblem.message : `no rules of a route ${wanted} on the engine's host (ids look like a=b, both ways, or a>b, one way; stack:a=b names the stack)`);
   if (stacks.length > 1) throw new Error(`route ${idPart} exists in stacks ${stacks.join(', ')}: name one, e.g. ${stacks[0]}:${idPart}`);
-  const [from, to] = routeEnds(idPart);
-  const allow = allowOf(rules);
-  const doc: RouteDoc = { ...(idPart.includes('=') ? { between: [from, to] as [string, string] } : { from, to }), ...(allow.length > 0 ? { allow } : {}) };
-  return { stack: stacks[0], doc, id: idPart };
+  return { stack: stacks[0], doc: routeDocFromRules(idPart, rules), id: idPart };
 }
 
-const TYPED_BRIDGE = Object.entries(BRIDGE_OPTION) as [keyof typeof BRIDGE_OPTION, string][];
-
-/** A network on the host written as a spec document (for import/adoption). */
-export function networkDocFromHost(info: NetworkInfo): NetworkDoc {
-  const doc: NetworkDoc = { driver: info.Driver };
-  const options: Record<string, string> = { ...(info.Options ?? {}) };
-  for (const c of (info.IPAM?.Config ?? []) as { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[]) {
-    if (!c.Subnet) continue;
-    const ipam = { subnet: c.Subnet, ...(c.IPRange ? { ipRange: c.IPRange } : {}), ...(c.Gateway ? { gateway: c.Gateway } : {}), ...(c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length ? { auxAddresses: c.AuxiliaryAddresses } : {}) };
-    if (c.Subnet.includes(':')) doc.ipv6 = ipam;
-    else doc.ipv4 = ipam;
-  }
-  if (info.Internal) doc.internal = true;
-  if (info.Attachable) doc.attachable = true;
-  const labels = Object.fromEntries(Object.entries(info.Labels ?? {}).filter(([k]) => !k.startsWith('io.docknet.')));
-  if (Object.keys(labels).length > 0) doc.labels = labels;
-  if (info.Driver === 'bridge') {
-    const bridge: Record<string, unknown> = {};
-    for (const [key, option] of TYPED_BRIDGE) {
-      if (!(option in options)) continue;
-      const v = options[option];
-      bridge[key] = key === 'icc' || key === 'masquerade' ? v === 'true' : key === 'mtu' ? Number(v) : v;
-      delete options[option];
-    }
-    if (Object.keys(bridge).length > 0) doc.bridge = bridge;
-  } else if (info.Driver === 'macvlan' || info.Driver === 'ipvlan') {
-    const [parent, vlan] = (options.parent ?? '').split('.');
-    const mode = options[`${info.Driver}_mode`];
-    const segment = { parent, ...(vlan ? { vlan: Number(vlan) } : {}), ...(mode ? { mode } : {}) };
-    if (info.Driver === 'macvlan') doc.macvlan = segment as NetworkDoc['macvlan'];
-    else doc.ipvlan = segment as NetworkDoc['ipvlan'];
-    delete options.parent;
-    delete options[`${info.Driver}_mode`];
-  } else if (info.Driver === 'overlay') {
-    if ('encrypted' in options) doc.overlay = { encrypted: true };
-    delete options.encrypted;
-    for (const k of Object.keys(options)) if (k.startsWith('com.docker.network.driver.overlay.')) delete options[k];
-  }
-  if (Object.keys(options).length > 0 && !['bridge', 'macvlan', 'ipvlan', 'overlay'].includes(info.Driver)) doc.options = options;
-  return doc;
-}
-
-export { Docknet };
+export { Docknet, networkDocFromHost };

@@ -10,10 +10,11 @@ function quote(text: string): string {
 }
 
 /**
- * Writes the hook. With a token file, the hook sends its token; the file is read at each push (by the
+ * Writes the hook. It notifies every reconciler in `urls` (a fleet: one per host following the
+ * repository). With a token file, the hook sends its token; the file is read at each push (by the
  * user the git server runs as), and the token itself is never written into the hook.
  */
-export function installHook(bareRepo: string, url: string, tokenFile?: string): string {
+export function installHook(bareRepo: string, urls: string[], tokenFile?: string): string {
   const hooks = join(resolve(bareRepo), 'hooks');
   if (!existsSync(hooks)) throw new Error(`${bareRepo} is not a bare git repository (no hooks folder)`);
   if (tokenFile) readToken(resolve(tokenFile), '--token-file'); // fail now rather than at every push
@@ -24,7 +25,7 @@ export function installHook(bareRepo: string, url: string, tokenFile?: string): 
     `#!/bin/sh
 # Written by docknet hook install: tell the reconciler that new commits arrived.
 # It fetches by itself; if it cannot be reached, it still polls.
-${quote(process.execPath)} ${quote(docknet)} hook notify --url ${quote(url)}${tokenFile ? ` --token-file ${quote(resolve(tokenFile))}` : ''} || true
+${quote(process.execPath)} ${quote(docknet)} hook notify${urls.map((u) => ` --url ${quote(u)}`).join('')}${tokenFile ? ` --token-file ${quote(resolve(tokenFile))}` : ''} || true
 `,
   );
   chmodSync(file, 0o755);
@@ -39,7 +40,12 @@ export async function callReconciler(url: string, path: string, tokenFile: strin
   return fetch(`${url.replace(/\/$/, '')}${path}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
 }
 
-export async function notify(url: string, tokenFile?: string): Promise<void> {
+/** Tells each reconciler that commits arrived; one that cannot be reached still polls. */
+export async function notifyAll(urls: string[], tokenFile?: string): Promise<void> {
+  await Promise.all(urls.map((url) => notify(url, tokenFile)));
+}
+
+async function notify(url: string, tokenFile?: string): Promise<void> {
   try {
     const res = await callReconciler(url, '/notify', tokenFile, undefined, 2000);
     if (res.status === 401) process.stderr.write(`docknet: the reconciler at ${url} refused the notification (HTTP 401: ${tokenFile ? 'wrong token' : 'it needs a token: docknet hook install … --token-file FILE'}); it will pick the push up when it polls\n`);

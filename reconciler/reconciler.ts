@@ -13,9 +13,11 @@ import type { Docknet } from '../lib/docknet';
 import { isSpecFile, loadSpecs } from '../lib/spec/load';
 import { SpecError, formatPath } from '../lib/spec/errors';
 import type { Stack } from '../lib/model/types';
-import { EngineError, type EngineEvent } from '../lib/drivers/docker';
+import { EngineUnreachable, type EngineEvent } from '../lib/drivers/docker';
+import { describeEndpoint } from '../lib/drivers/endpoint';
 import { LABEL } from '../lib/plan/desired';
 import { ManagerConflict, stackManager } from '../lib/plan/ownership';
+import { dependencyOrder } from '../lib/plan/planner';
 import type { ObservedHost } from '../lib/plan/observe';
 import type { Plan } from '../lib/plan/actions';
 import { actionTitle } from '../lib/plan/render';
@@ -79,6 +81,8 @@ export interface ReconcilerStatus {
   driftRepairs: RepairRecord[];
   queue: { running: boolean; pending: Trigger[] };
   engine: 'connected' | 'reconnecting';
+  /** The engine's endpoint and how it was chosen: ssh://ops@h1 (from --host). */
+  endpoint: string;
   /** Things a person should know that are not errors of a commit (a corrupt state file set aside). */
   warnings: string[];
 }
@@ -121,7 +125,7 @@ export interface ReconcilerOptions {
 
 /** The engine is not answering (stopped, restarting): nothing to hold against a stack. */
 function engineUnreachable(e: unknown): boolean {
-  return e instanceof EngineError && e.statusCode === undefined && /ECONNREFUSED|ENOENT|ECONNRESET|EPIPE|socket hang up|connect/i.test(e.engineMessage);
+  return e instanceof EngineUnreachable;
 }
 
 function isDirectory(path: string): boolean {
@@ -197,6 +201,7 @@ export class Reconciler {
       driftRepairs: this.repairs,
       queue: { running: false, pending: [] },
       engine: 'connected',
+      endpoint: describeEndpoint(this.docknet.engine.target),
       warnings,
     };
   }
@@ -456,7 +461,7 @@ export class Reconciler {
     const errors: string[] = [];
     // One observation for every stack: a stack with nothing to do costs no lock and no further call.
     const quick = await this.docknet.planEach(target.stacks).catch(() => undefined);
-    for (const stack of target.stacks) {
+    for (const stack of dependencyOrder(target.stacks)) {
       if (driftOnly && driftStacks.size > 0 && !driftStacks.has(stack.name) && !atResync) continue;
       if (this.backedOff(stack.name, driftOnly)) continue;
       // Another manager's stack: not retried on every event, only at a resync or a new commit.

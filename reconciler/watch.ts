@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { Docknet } from '../lib/docknet';
+import { describeEndpoint } from '../lib/drivers/endpoint';
 import { durationNs } from '../lib/model/normalize';
 import { ReconcilerMetrics } from './metrics';
 import { Reconciler } from './reconciler';
@@ -157,7 +158,7 @@ export async function watch(options: WatchOptions): Promise<void> {
     timers.push(setInterval(() => reconciler.trigger('poll'), intervalMs));
   }
   logger.info(
-    { event: 'started', source: source.describe(), manager: docknet.manager, listen: `${host}:${port}`, stateDir, interval: options.interval, resync: options.resync, maxPrune, allowEmpty: Boolean(options.allowEmpty) },
+    { event: 'started', source: source.describe(), engine: describeEndpoint(docknet.engine.target), manager: docknet.manager, listen: `${host}:${port}`, stateDir, interval: options.interval, resync: options.resync, maxPrune, allowEmpty: Boolean(options.allowEmpty) },
     'docknet watch started',
   );
   // Firewall rules have no events: re-check everything on an interval (level-triggered resync).

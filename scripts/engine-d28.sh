@@ -6,6 +6,8 @@
 #   scripts/engine-d28.sh ensure         fetch sid's docker.io/docker-cli/tini-static into the cache if
 #                                        missing, start the daemon if it does not answer, make the test
 #                                        image docknet/busybox:latest in it (idempotent)
+#   scripts/engine-d28.sh fetch          only fetch the packages into the cache (what remote-engine.sh
+#                                        --engine 28 runs from); prints the prefix
 #   scripts/engine-d28.sh run CMD [ARG…] run CMD inside the namespace against this engine
 #                                        (DOCKER_HOST set, sid's 28.5.2 `docker` first on PATH)
 #   scripts/engine-d28.sh stop           stop the daemon (SIGTERM, wait); the namespace stays
@@ -18,6 +20,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 self=$here/$(basename "$0")
+# shellcheck source=netns-daemon.sh
+. "$here/netns-daemon.sh"
 
 version=28.5.2
 packages=(docker.io docker-cli tini-static)
@@ -45,12 +49,7 @@ client() {
 
 answers() { client version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
-daemon_pid() {
-  local pid
-  [ -f "$pidfile" ] || return 1
-  pid=$(cat "$pidfile" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+daemon_pid() { pid_from "$pidfile"; }
 
 ensure_netns() {
   [ -e "/run/netns/$ns" ] && return 0
@@ -100,11 +99,7 @@ start_daemon() {
 # host has, exactly as listed in /proc/self/mounts (same type, source and options give the same
 # hierarchy), then become dockerd.
 cmd_daemon() {
-  local src mp fstype opts _
-  while read -r src mp fstype opts _; do
-    mkdir -p "$mp"
-    mount -t "$fstype" -o "$opts" "$src" "$mp"
-  done <"$run_dir/cgroup.mounts"
+  mount_cgroups "$run_dir/cgroup.mounts"
   exec env PATH="$(engine_path)" dockerd \
     --host "$sock" \
     --data-root "$data_root" \
@@ -114,10 +109,15 @@ cmd_daemon() {
     --config-file "$run_dir/daemon.json"
 }
 
-cmd_ensure() {
+cmd_fetch() {
   local p
   p=$(bash "$here/sid-packages.sh" engine-d28 "$version" "${packages[@]}")
   [ "$p" = "$prefix" ] || { echo "docknet: unexpected prefix $p" >&2; exit 1; }
+  echo "$p"
+}
+
+cmd_ensure() {
+  cmd_fetch >/dev/null
   mkdir -p "$run_dir"
   # Two `ensure` at once must not start two daemons.
   exec 8>"$run_dir/ensure.lock"
@@ -147,22 +147,12 @@ cmd_run() {
 }
 
 cmd_stop() {
-  local pid waited=0
+  local pid
   if ! pid=$(daemon_pid); then
     echo "docknet: dockerd $version is not running" >&2
     return 0
   fi
-  kill -TERM "$pid"
-  # dockerd gives containers 15 s to stop, then shuts down its containerd.
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge 60 ]; then
-      echo "docknet: dockerd $version (pid $pid) still running after 60s; sending SIGKILL" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
+  stop_pid "$pid" "docknet: dockerd $version"
   echo "docknet: dockerd $version stopped (network namespace $ns kept)" >&2
 }
 
@@ -177,9 +167,10 @@ cmd_status() {
 
 case ${1:-} in
   ensure) cmd_ensure ;;
+  fetch) cmd_fetch ;;
   run) shift; cmd_run "$@" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   _daemon) cmd_daemon ;;
-  *) echo "usage: $0 ensure | run CMD [ARG…] | stop | status" >&2; exit 2 ;;
+  *) echo "usage: $0 ensure | fetch | run CMD [ARG…] | stop | status" >&2; exit 2 ;;
 esac

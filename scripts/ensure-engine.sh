@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure this machine can run docknet for real: Debian's docker.io, iptables, busybox-static (and
-# librsvg2-bin for PNG pictures) installed, a Docker daemon answering, node dependencies installed, the
-# TypeScript built, and the local test image docknet/busybox:latest (built with `docker import`: no registry is needed).
+# Makes sure this machine can run docknet for real: Debian's docker.io, iptables, busybox-static,
+# openssh-client and -server (the remote-engine tests) and librsvg2-bin (PNG pictures) installed, a
+# Docker daemon answering, node dependencies installed, the TypeScript built, and the local test image
+# docknet/busybox:latest (built with `docker import`: no registry is needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,8 @@ command -v iptables >/dev/null || need+=(iptables)
 command -v ip >/dev/null || need+=(iproute2)
 command -v git >/dev/null || need+=(git)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
+# The remote-engine tests start their own sshd inside each test engine's namespace (remote-engine.sh sshd).
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v rsvg-convert >/dev/null || need+=(librsvg2-bin)  # docknet graph -o x.png
 if [ ${#need[@]} -gt 0 ]; then

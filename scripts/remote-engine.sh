@@ -8,12 +8,18 @@
 #   remote-engine.sh netns NAME                          create network namespace NAME (lo up)
 #   remote-engine.sh link A:IF:ADDR/PFX B:IF:ADDR/PFX    a veth pair between namespaces A and B ("-" is
 #                                                        the calling one), each end named IF with ADDR
+#                                                        (none when ADDR is empty)
+#   remote-engine.sh switch SW NAME:IF:ADDR/PFX…         namespace SW holding a bridge (a switch) and, for
+#                                                        each NAME, a veth from it to the bridge: the
+#                                                        end in NAME is IF with ADDR (a LAN of engines)
 #   remote-engine.sh dockerd NAME [--tcp ADDR] [--engine 20|28]
 #                                                        dockerd in NAME on unix:///run/NAME/docker.sock
 #                                                        (and tcp://ADDR:2375, plain HTTP, with --tcp);
 #                                                        bookworm's 20.10 by default, sid's 28.5 from
-#                                                        engine-d28.sh's cache with --engine 28; then the
-#                                                        test image docknet/busybox:latest in it
+#                                                        engine-d28.sh's cache with --engine 28 (fill it
+#                                                        with engine-d28.sh fetch); then the
+#                                                        test image docknet/busybox:latest in it. Its host
+#                                                        name is NAME (own UTS namespace), so /info names it
 #   remote-engine.sh sshd NAME ADDR AUTHORIZED_KEYS      sshd in NAME listening on ADDR:22, root login with
 #                                                        the keys of AUTHORIZED_KEYS only; its sessions get
 #                                                        DOCKER_HOST of NAME's engine; prints the host key
@@ -30,6 +36,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 self=$here/$(basename "$0")
+# shellcheck source=netns-daemon.sh
+. "$here/netns-daemon.sh"
 d28_prefix=${DOCKNET_CACHE:-/var/cache/docknet}/engine-d28/28.5.2
 
 die() { echo "remote-engine.sh: $*" >&2; exit 1; }
@@ -53,13 +61,6 @@ engine_path() {
 }
 
 answers() { DOCKER_HOST=$(sock "$1") docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
-
-pid_of() {
-  local file=$1 pid
-  [ -f "$file" ] || return 1
-  pid=$(cat "$file" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
 
 cmd_netns() {
   local name=$1
@@ -93,8 +94,28 @@ cmd_link() {
     [ $end = b ] && ns=$ns_b ifname=$if_b addr=$addr_b
     [ "$ns" = - ] || ip link set "${tmp}$end" netns "$ns"
     in_ns "$ns" ip link set "${tmp}$end" name "$ifname"
-    in_ns "$ns" ip addr add "$addr" dev "$ifname"
+    [ -z "$addr" ] || in_ns "$ns" ip addr add "$addr" dev "$ifname"
     in_ns "$ns" ip link set "$ifname" up
+  done
+}
+
+cmd_switch() {
+  local sw=$1 member ns ifname addr port=0
+  check_name "$sw"
+  shift
+  cmd_netns "$sw"
+  ip netns exec "$sw" ip link show sw0 >/dev/null 2>&1 || {
+    ip netns exec "$sw" ip link add sw0 type bridge
+    ip netns exec "$sw" ip link set sw0 up
+  }
+  for member in "$@"; do
+    IFS=: read -r ns ifname addr <<<"$member"
+    check_name "$ns"
+    port=$((port + 1))
+    ip netns exec "$ns" ip link show "$ifname" >/dev/null 2>&1 && continue
+    # The switch end is named after the member's position: names of up to 15 bytes, never two alike.
+    cmd_link "$ns:$ifname:$addr" "$sw:p$port:"
+    ip netns exec "$sw" ip link set "p$port" master sw0
   done
 }
 
@@ -109,7 +130,7 @@ cmd_dockerd() {
       *) die "dockerd: unknown option $1" ;;
     esac
   done
-  [ "$engine" = 20 ] || [ -x "$d28_prefix/usr/bin/dockerd" ] || die "the 28.5 engine is not in the cache: run scripts/engine-d28.sh ensure first"
+  [ "$engine" = 20 ] || [ -x "$d28_prefix/usr/sbin/dockerd" ] || die "the 28.5 engine is not in the cache: run scripts/engine-d28.sh fetch first"
   [ -e "/run/netns/$name" ] || die "no namespace $name: run $0 netns $name first"
   local dir
   dir=$(run_dir "$name")
@@ -117,12 +138,12 @@ cmd_dockerd() {
   exec 8>"$dir/dockerd.lock"
   flock 8
   if ! answers "$name"; then
-    if ! pid_of "$dir/docker.pid" >/dev/null; then
+    if ! pid_from "$dir/docker.pid" >/dev/null; then
       awk '$2 == "/sys/fs/cgroup" || $2 ~ "^/sys/fs/cgroup/"' /proc/self/mounts >"$dir/cgroup.mounts"
       echo '{}' >"$dir/daemon.json"
       echo "=== $(date -Is) remote-engine.sh: starting dockerd ($engine) in netns $name${tcp:+, tcp://$tcp:2375}" >>"$(log_file "$name")"
       # 8>&-: the daemon must not hold this script's lock.
-      setsid nohup ip netns exec "$name" bash "$self" _daemon "$name" "$engine" "$tcp" >>"$(log_file "$name")" 2>&1 </dev/null 8>&- &
+      setsid nohup ip netns exec "$name" unshare --uts bash "$self" _daemon "$name" "$engine" "$tcp" >>"$(log_file "$name")" 2>&1 </dev/null 8>&- &
     fi
     local waited=0 limit=${ENGINE_WAIT:-90}
     until answers "$name"; do
@@ -142,12 +163,10 @@ cmd_dockerd() {
 # Inside `ip netns exec` (a fresh /sys without the cgroup mounts): mount them as the host has them,
 # then become dockerd.
 cmd_daemon() {
-  local name=$1 engine=$2 tcp=$3 dir src mp fstype opts _
+  local name=$1 engine=$2 tcp=$3 dir
   dir=$(run_dir "$name")
-  while read -r src mp fstype opts _; do
-    mkdir -p "$mp"
-    mount -t "$fstype" -o "$opts" "$src" "$mp"
-  done <"$dir/cgroup.mounts"
+  hostname "$name"
+  mount_cgroups "$dir/cgroup.mounts"
   local hosts=(--host "$(sock "$name")")
   [ -n "$tcp" ] && hosts+=(--host "tcp://$tcp:2375" --tls=false)
   exec env PATH="$(engine_path "$engine")" dockerd "${hosts[@]}" \
@@ -186,12 +205,12 @@ MaxSessions 100
 PrintMotd no
 SetEnv DOCKER_HOST=$(sock "$name")
 EOF
-  if ! pid_of "$dir/sshd.pid" >/dev/null; then
+  if ! pid_from "$dir/sshd.pid" >/dev/null; then
     /usr/sbin/sshd -t -f "$dir/sshd_config"
     # sshd detaches itself; its sessions live in namespace $name.
     ip netns exec "$name" /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
     local waited=0
-    until pid_of "$dir/sshd.pid" >/dev/null; do
+    until pid_from "$dir/sshd.pid" >/dev/null; do
       [ "$waited" -ge 20 ] && die "sshd in $name did not start; see $dir/sshd.log"
       sleep 0.5
       waited=$((waited + 1))
@@ -207,25 +226,11 @@ cmd_run() {
   exec ip netns exec "$name" env DOCKER_HOST="$(sock "$name")" "$@"
 }
 
-stop_pid() {
-  local pid=$1 what=$2 waited=0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge 60 ]; then
-      echo "remote-engine.sh: $what (pid $pid) still running after 60s; SIGKILL" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-}
-
 cmd_down() {
   local name=$1 dir pid
   check_name "$name"
   dir=$(run_dir "$name")
-  if pid=$(pid_of "$dir/ssh/sshd.pid"); then stop_pid "$pid" "sshd of $name"; fi
+  if pid=$(pid_from "$dir/ssh/sshd.pid"); then stop_pid "$pid" "remote-engine.sh: sshd of $name"; fi
   # Its own sessions (sshd children) go too: they hold the namespace.
   if [ -e "/run/netns/$name" ]; then
     for pid in $(ip netns pids "$name" 2>/dev/null); do
@@ -240,7 +245,7 @@ cmd_down() {
     ids=$(DOCKER_HOST=$(sock "$name") docker ps -aq 2>/dev/null || true)
     [ -z "$ids" ] || DOCKER_HOST=$(sock "$name") docker rm -f $ids >/dev/null 2>&1 || true
   fi
-  if pid=$(pid_of "$dir/docker.pid"); then stop_pid "$pid" "dockerd of $name"; fi
+  if pid=$(pid_from "$dir/docker.pid"); then stop_pid "$pid" "remote-engine.sh: dockerd of $name"; fi
   # Whatever is left in the namespace (a containerd that outlived its dockerd, shims) goes with it.
   if [ -e "/run/netns/$name" ]; then
     for pid in $(ip netns pids "$name" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
@@ -260,10 +265,11 @@ cmd_down() {
 case ${1:-} in
   netns) shift; cmd_netns "$@" ;;
   link) shift; cmd_link "$@" ;;
+  switch) shift; cmd_switch "$@" ;;
   dockerd) shift; cmd_dockerd "$@" ;;
   sshd) shift; cmd_sshd "$@" ;;
   run) shift; cmd_run "$@" ;;
   down) shift; cmd_down "$@" ;;
   _daemon) shift; cmd_daemon "$@" ;;
-  *) echo "usage: $0 netns NAME | link A:IF:ADDR B:IF:ADDR | dockerd NAME [--tcp ADDR] [--engine 20|28] | sshd NAME ADDR KEYS | run NAME CMD… | down NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 netns NAME | link A:IF:ADDR B:IF:ADDR | switch SW NAME:IF:ADDR… | dockerd NAME [--tcp ADDR] [--engine 20|28] | sshd NAME ADDR KEYS | run NAME CMD… | down NAME" >&2; exit 2 ;;
 esac

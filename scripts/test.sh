@@ -10,6 +10,10 @@
 #   DOCKER_HOST=unix:///run/d28/docker.sock npm test  the 28.5 engine only (run inside its namespace,
 #                                                     so the firewall the tests read is that engine's)
 #   npm test -- dist/test/integration/routes.test.js  jest arguments pass through
+#
+# The tests in test/remote/ make their own engines (network namespaces dnremote-*, dnswarm-*, with
+# scripts/remote-engine.sh) and never read DOCKER_HOST: they run once per run, after the matrix, from
+# this machine's namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +30,8 @@ bash scripts/ensure-engine.sh
 for engine in "${engines[@]}"; do
   [ "$engine" = "$D28_ENGINE" ] && bash scripts/engine-d28.sh ensure
 done
+# The remote tests run sid's 28.5 in some of their own engines: its packages, not its daemon.
+bash scripts/engine-d28.sh fetch >/dev/null
 
 # docker compose 2.40 (Debian sid's), the peer of the compose interop tests.
 bash scripts/compose.sh ensure
@@ -55,15 +61,21 @@ else
   echo "docknet: $DOCKNET_PULUMI_UNAVAILABLE" >&2
 fi
 
-# Runs jest against one engine; the report goes to $2.
+# Runs jest for one run — "unit" (no engine), "remote" (tests that make their own engines, never
+# reading DOCKER_HOST) or an engine of the matrix (everything else); the report goes to $2.
 run_suite() {
-  local engine=$1 report=$2
+  local run=$1 report=$2
   shift 2
-  if [ "$engine" = "$D28_ENGINE" ]; then
-    bash scripts/engine-d28.sh run npx jest --json --outputFile="$report" "$@"
-  else
-    DOCKER_HOST=$engine npx jest --json --outputFile="$report" "$@"
-  fi
+  local jest=(npx jest --json --outputFile="$report" --passWithNoTests)
+  # Array options last: jest would take the arguments after them for more of their values.
+  local matrix=(--testPathIgnorePatterns /dist/test/unit/ /dist/test/remote/)
+  [ $# -eq 0 ] || matrix=()  # files named on the command line run as asked
+  case $run in
+    unit) "${jest[@]}" "$@" --roots "$PWD/dist/test/unit" ;;
+    remote) env -u DOCKER_HOST -u DOCKER_CONTEXT "${jest[@]}" "$@" --roots "$PWD/dist/test/remote" ;;
+    "$D28_ENGINE") bash scripts/engine-d28.sh run "${jest[@]}" "$@" "${matrix[@]}" ;;
+    *) DOCKER_HOST=$run "${jest[@]}" "$@" "${matrix[@]}" ;;
+  esac
 }
 
 summary() {
@@ -73,28 +85,24 @@ summary() {
   ' "$1"
 }
 
-# What runs where. Without arguments: the suites that need no matrix engine (unit tests, and the
-# remote-engine tests, which make engines of their own) once, then everything else against each engine.
-# With jest arguments: those, against each engine.
-ENGINE_FREE=(dist/test/unit dist/test/remote)
+# What runs where. Without arguments: the unit tests once, everything that needs an engine against
+# each engine of the matrix, then the remote-engine tests once. With jest arguments: those, against
+# each engine.
 runs=()
 if [ $# -eq 0 ]; then
-  runs+=("once|${engines[0]}|${ENGINE_FREE[*]}")
-  for engine in "${engines[@]}"; do runs+=("$engine|$engine|--testPathIgnorePatterns ${ENGINE_FREE[*]}"); done
+  runs=(unit "${engines[@]}" remote)
 else
-  for engine in "${engines[@]}"; do runs+=("$engine|$engine|$*"); done
+  runs=("${engines[@]}")
 fi
 
 status=0
 total=(0 0 0)
 lines=()
 for run in "${runs[@]}"; do
-  IFS='|' read -r label engine args <<<"$run"
   report=$(mktemp)
   started=$SECONDS
-  echo "== docknet tests: $label" >&2
-  # shellcheck disable=SC2086 # the arguments are words
-  run_suite "$engine" "$report" --passWithNoTests $args || status=$?
+  echo "== docknet tests: $run" >&2
+  run_suite "$run" "$report" "$@" || status=$?
   if [ -s "$report" ]; then
     read -r passed failed skipped < <(summary "$report")
   else
@@ -102,8 +110,11 @@ for run in "${runs[@]}"; do
   fi
   rm -f "$report"
   total=($((total[0] + passed)) $((total[1] + failed)) $((total[2] + skipped)))
-  name=$label
-  [ "$label" = once ] && name="engine-free (unit, remote)"
+  case $run in
+    unit) name="unit (no engine)" ;;
+    remote) name="remote (engines of their own: ssh, context, tcp, fleet, swarm)" ;;
+    *) name=$run ;;
+  esac
   lines+=("$name: $passed passed, $failed failed, $skipped skipped ($((SECONDS - started))s)")
 done
 printf '%s\n' "${lines[@]}"

@@ -1,10 +1,14 @@
 // Running a plan: phases in order, steps of a phase in parallel (bounded), then verification that the
 // host equals the spec. A failure stops before the next phase and says what still differs.
+import { EngineError, EngineUnreachable, errorText } from '../drivers/docker';
+import { explainEngineError, type FailedObject } from '../drivers/engine-errors';
 import type { Stack } from '../model/types';
-import type { Plan } from '../plan/actions';
+import { actionSource, type Action, type Plan } from '../plan/actions';
 import { observeHost } from '../plan/observe';
 import { planStacks, type PlanOptions } from '../plan/planner';
 import { actionTitle } from '../plan/render';
+import { formatIssue, issueAt } from '../spec/errors';
+import { missingImages, pullImage, type PullEvent } from './images';
 import { runBounded } from './pool';
 import type { RollbackOutcome } from './rollback';
 import { dependencyOrder } from './dependencies';
@@ -17,7 +21,7 @@ export type ProgressEvent =
   | { type: 'step-start'; label: string; phase: number }
   | { type: 'step-done'; label: string; phase: number; ms: number }
   | { type: 'step-failed'; label: string; phase: number; ms: number; error: string }
-  | { type: 'pull'; image: string; status: string; layer?: string; current?: number; total?: number }
+  | PullEvent
   | { type: 'rollback'; what: string; error?: string }
   | { type: 'wait'; text: string }
   | { type: 'verify' };
@@ -46,26 +50,37 @@ export class ApplyError extends Error {
   }
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /**
  * Every image the plan's containers need, present before anything changes: a replacement whose image
  * cannot be had fails here, with the old container still serving.
  */
 export async function prepareImages(plan: Plan, engine: ApplyContext['engine'], onProgress?: (e: ProgressEvent) => void): Promise<void> {
-  const images = new Set(plan.actions.flatMap((a) => (a.kind === 'container' && (a.op === 'create' || a.op === 'replace') ? [a.desired!.image] : [])));
   const failures: { label: string; error: string }[] = [];
-  for (const image of images) {
-    if (await engine.hasImage(image)) continue;
+  for (const image of await missingImages(plan, engine)) {
     try {
-      await engine.pullImage(image, (p) => onProgress?.({ type: 'pull', image, ...p }));
+      await pullImage(engine, image, onProgress);
     } catch (e) {
-      failures.push({ label: `pull image ${image}`, error: `${message(e)} — nothing was changed` });
+      failures.push({ label: `pull image ${image}`, error: `${errorText(e)} — nothing was changed` });
     }
   }
   if (failures.length > 0) throw new ApplyError(failures, undefined);
+}
+
+/** A failed step as a person reads it: where in the spec, and Docker's refusal in plain words. */
+async function explainFailure(ctx: ApplyContext, action: Action, e: unknown): Promise<string> {
+  const explained =
+    e instanceof EngineError && !(e instanceof EngineUnreachable)
+      ? await explainEngineError({ engine: ctx.engine, host: ctx.firewall.host }, failedObject(action), e.engineMessage)
+      : { path: [], message: errorText(e) };
+  const source = actionSource(action);
+  return source ? formatIssue(issueAt(source, explained.path, explained.message)) : explained.message;
+}
+
+function failedObject(a: Action): FailedObject {
+  if (a.kind === 'network') return { kind: a.kind, name: a.name, network: a.desired };
+  if (a.kind === 'container') return { kind: a.kind, name: a.name, container: a.desired };
+  if (a.kind === 'endpoint') return { kind: a.kind, name: a.network, endpoint: a.endpoint };
+  return { kind: a.kind, name: a.name };
 }
 
 export async function executePlan(plan: Plan, ctx: ApplyContext, options: ApplyOptions): Promise<{ label: string; error: string }[]> {
@@ -80,12 +95,13 @@ export async function executePlan(plan: Plan, ctx: ApplyContext, options: ApplyO
       try {
         await s.run(ctx);
       } catch (e) {
-        options.onProgress?.({ type: 'step-failed', label: s.label, phase, ms: Date.now() - started, error: message(e) });
-        throw e;
+        const error = await explainFailure(ctx, s.action, e);
+        options.onProgress?.({ type: 'step-failed', label: s.label, phase, ms: Date.now() - started, error });
+        throw new Error(error);
       }
       options.onProgress?.({ type: 'step-done', label: s.label, phase, ms: Date.now() - started });
     });
-    failures.push(...failed.map((f) => ({ label: f.item.label, error: message(f.error) })));
+    failures.push(...failed.map((f) => ({ label: f.item.label, error: errorText(f.error) })));
     if (failures.length > 0) break;
     if (options.signal?.aborted && phase !== phases[phases.length - 1]) {
       failures.push({ label: 'apply', error: 'interrupted before the next phase (shutting down); the next run converges the rest' });

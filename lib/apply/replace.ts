@@ -116,7 +116,7 @@ export async function restoreEndpoint(ctx: ApplyContext, network: string, contai
 /** Phase 2 of a network replacement: removed, restorable until its successor exists. */
 export async function removeForReplacement(ctx: ApplyContext, name: string, id: string): Promise<void> {
   const seen = ctx.host.networks.get(name);
-  await ctx.engine.removeNetwork(id);
+  await ctx.engine.removeNetwork(id, seen?.info.Scope === 'swarm');
   if (!seen) return;
   ctx.rollback.add(`network ${name}`, `network ${name}: the old network is back, its endpoints reconnected`, async () => {
     await ctx.engine.createNetwork(networkRequestFromHost(seen.info));

@@ -2,6 +2,8 @@
 // aside for its replacement comes back, a network removed for its replacement is made again from the
 // plan's observation and its endpoints are reconnected. Each entry is settled once the step that
 // needed it has succeeded; whatever is still pending when the apply fails is undone, newest first.
+import { errorText } from '../drivers/docker';
+
 export interface RollbackOutcome {
   what: string;
   error?: string;
@@ -32,7 +34,7 @@ export class Rollback {
         await entry.undo();
         outcomes.push({ what: entry.what });
       } catch (e) {
-        outcomes.push({ what: entry.what, error: e instanceof Error ? e.message : String(e) });
+        outcomes.push({ what: entry.what, error: errorText(e) });
       }
       this.pending.delete(key);
     }

@@ -5,7 +5,6 @@ import type Docker from 'dockerode';
 import type { Engine } from '../drivers/docker';
 import { EngineError } from '../drivers/docker';
 import { ruleKey, type Firewall, type Rule } from '../drivers/firewall';
-import { featureInError, isMissingKernelFeature, kernelFeature } from '../drivers/links';
 import type { EndpointSpec, NetworkSpec } from '../model/types';
 import { endpointRecordLabels, endpointRecordName } from '../plan/ownership';
 import type { Action } from '../plan/actions';
@@ -50,29 +49,14 @@ export interface Step {
   run(ctx: ApplyContext): Promise<void>;
 }
 
-/** A Docker error on a network that needs a kernel feature, explained in those terms. */
-function explainNetworkError(n: NetworkSpec, e: unknown): unknown {
-  const feature = kernelFeature(n);
-  if (e instanceof EngineError && feature && isMissingKernelFeature(e.engineMessage)) {
-    const what = n.vlan !== undefined ? `sub-interface ${n.parent}` : `a ${n.driver} link on ${n.parent}`;
-    return new Error(`network ${n.name}: Docker could not create ${what}: this kernel lacks ${feature} (Docker said: ${e.engineMessage})`);
-  }
-  return e;
-}
-
 async function createNetwork(ctx: ApplyContext, stack: string, n: NetworkSpec): Promise<void> {
-  const request = networkCreateRequest({ stack, manager: ctx.manager }, n);
-  try {
-    const id = await ctx.engine.createNetwork(request);
-    const bridge = bridgeInterfaceOf({ Id: id, Driver: n.driver, Options: n.options });
-    if (!bridge) return;
-    // Routes need the subnets; ask Docker only for those it picked itself.
-    const picked = !n.ipv4?.subnet || (n.ipv6 !== undefined && !n.ipv6.subnet);
-    const subnets = picked ? subnetsOf(await ctx.engine.inspectNetwork(id)) : { ipv4: n.ipv4?.subnet, ...(n.ipv6 ? { ipv6: n.ipv6.subnet } : {}) };
-    ctx.created.set(n.name, { bridge, ...subnets });
-  } catch (e) {
-    throw explainNetworkError(n, e);
-  }
+  const id = await ctx.engine.createNetwork(networkCreateRequest({ stack, manager: ctx.manager }, n));
+  const bridge = bridgeInterfaceOf({ Id: id, Driver: n.driver, Options: n.options });
+  if (!bridge) return;
+  // Routes need the subnets; ask Docker only for those it picked itself.
+  const picked = !n.ipv4?.subnet || (n.ipv6 !== undefined && !n.ipv6.subnet);
+  const subnets = picked ? subnetsOf(await ctx.engine.inspectNetwork(id)) : { ipv4: n.ipv4?.subnet, ...(n.ipv6 ? { ipv6: n.ipv6.subnet } : {}) };
+  ctx.created.set(n.name, { bridge, ...subnets });
 }
 
 async function createContainer(ctx: ApplyContext, stack: string, action: Extract<Action, { kind: 'container' }>): Promise<void> {
@@ -90,8 +74,6 @@ async function createContainer(ctx: ApplyContext, stack: string, action: Extract
   } catch (e) {
     // Leave nothing half-made: the next apply creates the container afresh.
     await ctx.engine.removeContainer(id, inherited.length === 0).catch(() => undefined);
-    const feature = e instanceof EngineError ? featureInError(e.engineMessage) : undefined;
-    if (feature) throw new Error(`container ${c.name}: Docker could not attach it to its network: this kernel lacks ${feature} (Docker said: ${(e as EngineError).engineMessage})`);
     throw e;
   }
 }
@@ -155,7 +137,7 @@ export function stepsFor(action: Action): Step[] {
         ctx.rollback.settle(`network ${action.name}`);
       });
       if (action.op === 'create') return [create];
-      if (action.op === 'remove') return [step(2, 'remove', (ctx) => ctx.engine.removeNetwork(action.observedId!))];
+      if (action.op === 'remove') return [step(2, 'remove', (ctx) => ctx.engine.removeNetwork(action.observedId!, ctx.host.networks.get(action.name)?.info.Scope === 'swarm'))];
       return [step(2, 'remove', (ctx) => removeForReplacement(ctx, action.name, action.observedId!)), create];
     }
     case 'container': {

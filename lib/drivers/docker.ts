@@ -22,6 +22,12 @@ export class EngineUnreachable extends EngineError {
   }
 }
 
+/** An error's words for a person: the engine's answer without the API call in front of it. */
+export function errorText(e: unknown): string {
+  if (e instanceof EngineError && !(e instanceof EngineUnreachable)) return e.engineMessage;
+  return e instanceof Error ? e.message : String(e);
+}
+
 function engineMessage(e: unknown): { status?: number; message: string } {
   const err = e as { statusCode?: number; json?: { message?: string }; message?: string; reason?: string };
   const fromJson = err.json?.message;
@@ -29,28 +35,48 @@ function engineMessage(e: unknown): { status?: number; message: string } {
 }
 
 const TRANSIENT_ATTEMPTS = 5;
+const SWARM_REMOVAL_POLL_MS = 200;
+const SWARM_REMOVAL_WAIT_MS = 15_000;
 
 /** Engine answers that mean "not now" rather than "no". */
 export function isTransient(status: number | undefined, message: string): boolean {
   return (status === 409 && /in progress/i.test(message)) || /device or resource busy|removal of container .* is already in progress/i.test(message);
 }
 
-/**
- * Connection options for a Docker endpoint in DOCKER_HOST syntax (unix://, tcp:// with TLS from the
- * environment, ssh://), resolved as the docker CLI resolves it when none is given (lib/drivers/endpoint.ts).
- */
-export function engineOptions(host: string | undefined): Docker.DockerOptions {
-  return dockerOptions(resolveEndpoint({ host }));
-}
-
-/** Whether the engine runs on this machine (a unix socket), so host links and the firewall are here. */
-export function engineIsLocal(host?: string): boolean {
-  return resolveEndpoint({ host }).kind === 'unix';
+/** What GET /info says, as far as docknet reads it. */
+interface InfoAnswer {
+  ID?: string;
+  Name?: string;
+  ServerVersion?: string;
+  FirewallBackend?: { Driver?: string };
+  Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean };
 }
 
 /** The facts docknet needs from an engine's GET /info answer (FirewallBackend exists from 28.1: absent means iptables). */
-export function factsFromInfo(endpoint: string, info: { ID?: string; Name?: string; ServerVersion?: string; FirewallBackend?: { Driver?: string } }): EngineFacts {
-  return { id: String(info.ID ?? ''), endpoint, name: String(info.Name ?? ''), version: String(info.ServerVersion ?? ''), firewallBackend: info.FirewallBackend?.Driver || 'iptables' };
+export function factsFromInfo(endpoint: string, info: InfoAnswer): EngineFacts {
+  const facts: EngineFacts = { id: String(info.ID ?? ''), endpoint, name: String(info.Name ?? ''), version: String(info.ServerVersion ?? ''), firewallBackend: info.FirewallBackend?.Driver || 'iptables' };
+  if (info.Swarm?.LocalNodeState === 'active') facts.swarm = info.Swarm.ControlAvailable ? 'manager' : 'worker';
+  return facts;
+}
+
+/**
+ * Runs a command in a running container through the Engine API (docker exec): its exit code (-1 when the
+ * engine knows none) and what it wrote on stdout and stderr; `merged` puts both into stdout, in order.
+ */
+export async function execInContainer(docker: Docker, id: string, cmd: string[], options: { env?: string[]; merged?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const exec = await docker.getContainer(id).exec({ Cmd: cmd, Env: options.env, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const text = { stdout: '', stderr: '' };
+  const sink = (key: 'stdout' | 'stderr') => new PassThrough().on('data', (d: Buffer) => (text[key] += d.toString('utf8')));
+  const out = sink('stdout');
+  docker.modem.demuxStream(stream, out, options.merged ? out : sink('stderr'));
+  await new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+  });
+  const { ExitCode } = await exec.inspect();
+  return { code: ExitCode ?? -1, ...text };
 }
 
 /** One progress message of an image pull. */
@@ -137,24 +163,24 @@ export class Engine {
   }
 
   private known: Promise<EngineFacts> | undefined;
+  /** The facts of the last answer, for messages written after something failed. */
+  private seen: EngineFacts | undefined;
 
   /** Who the engine is and which firewall it runs, from GET /info: asked once, until forgotten. */
   facts(): Promise<EngineFacts> {
-    this.known ??= this.call('info', () => this.docker.info()).then((info) => factsFromInfo(this.endpoint, info));
+    this.known ??= this.call('info', () => this.docker.info()).then((info) => (this.seen = factsFromInfo(this.endpoint, info)));
     this.known.catch(() => (this.known = undefined));
     return this.known;
+  }
+
+  /** The facts once the engine has answered; undefined before (or when it never did). */
+  get knownFacts(): EngineFacts | undefined {
+    return this.seen;
   }
 
   /** The engine may have changed (restarted, upgraded): ask again next time. */
   forgetFacts(): void {
     this.known = undefined;
-  }
-
-  swarmActive(): Promise<boolean> {
-    return this.call('info', async () => {
-      const info = await this.docker.info();
-      return info?.Swarm?.LocalNodeState === 'active';
-    });
   }
 
   listNetworks(): Promise<NetworkInfo[]> {
@@ -178,8 +204,23 @@ export class Engine {
     return network.id;
   }
 
-  async removeNetwork(id: string): Promise<void> {
+  /**
+   * Removes a network. A swarm network goes asynchronously (the managers delete it after the call
+   * returns): with `swarmScoped`, this waits until the engine no longer knows it, so that what follows
+   * (verification, a network made again under its name) does not still meet it.
+   */
+  async removeNetwork(id: string, swarmScoped = false): Promise<void> {
     await this.call(`removeNetwork ${id}`, () => this.docker.getNetwork(id).remove());
+    for (let waited = 0; swarmScoped; waited += SWARM_REMOVAL_POLL_MS) {
+      try {
+        await this.inspectNetwork(id);
+      } catch (e) {
+        if (e instanceof EngineError && e.statusCode === 404) return;
+        throw e;
+      }
+      if (waited >= SWARM_REMOVAL_WAIT_MS) throw new EngineError(`removeNetwork ${id}`, undefined, `the swarm still knows the network ${SWARM_REMOVAL_WAIT_MS / 1000}s after its removal`);
+      await new Promise((r) => setTimeout(r, SWARM_REMOVAL_POLL_MS));
+    }
   }
 
   async createContainer(body: Docker.ContainerCreateOptions): Promise<string> {
@@ -279,19 +320,9 @@ export class Engine {
   /** Runs a command in a running container; its exit code and what it printed (stdout and stderr). */
   async exec(id: string, cmd: string[]): Promise<{ code: number; output: string }> {
     return this.call(`exec ${cmd[0]} in ${id}`, async () => {
-      const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({ hijack: true, stdin: false });
-      let output = '';
-      const sink = new PassThrough();
-      sink.on('data', (d: Buffer) => (output += d.toString('utf8')));
-      this.docker.modem.demuxStream(stream, sink, sink);
-      await new Promise<void>((resolve) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', () => resolve());
-      });
-      const { ExitCode } = await exec.inspect();
-      return { code: ExitCode ?? -1, output };
+      // One text for both streams, in the order they were written.
+      const r = await execInContainer(this.docker, id, cmd, { merged: true });
+      return { code: r.code, output: r.stdout };
     });
   }
 

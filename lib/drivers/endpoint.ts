@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type Docker from 'dockerode';
+import { numberSetting } from '../settings';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
@@ -232,10 +233,7 @@ export function describeEndpoint(ep: Endpoint): string {
 
 /** Seconds to wait for a connection (TCP, TLS, ssh) before calling the engine unreachable. */
 export function connectTimeoutSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const text = env.DOCKNET_CONNECT_TIMEOUT;
-  if (!set(text)) return 10;
-  if (!/^\d+$/.test(text) || Number(text) === 0) throw new EndpointError(`DOCKNET_CONNECT_TIMEOUT="${text}" is not a whole number of seconds`);
-  return Number(text);
+  return numberSetting('DOCKNET_CONNECT_TIMEOUT', env);
 }
 
 // ssh ----------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@
 //            container's network namespace: the host's) — or, where PID 1 cannot be entered, the image's
 //            own iptables. Without the opt-in, every command is refused, saying why and what to do.
 import { execFile } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import { execInContainer } from './docker';
 import { describeEndpoint, dockerOptions, sshArgs, sshReason, type Endpoint } from './endpoint';
 
 export interface HostCommandResult {
@@ -160,26 +160,13 @@ export class HelperHost implements EngineHost {
   private async ensure(): Promise<{ id: string; viaHost: boolean }> {
     const id = await this.container();
     // The host's own tools when PID 1's mount namespace can be entered; the image's otherwise.
-    const viaHost = (await this.exec(id, ['nsenter', '-t', '1', '-m', '--', 'true'], []).catch(() => ({ code: 1 }))).code === 0;
+    const viaHost = (await this.exec(id, ['nsenter', '-t', '1', '-m', '--', 'true']).catch(() => ({ code: 1 }))).code === 0;
     this.mode = viaHost ? ", running the host's own binaries" : ", running the image's binaries";
     return { id, viaHost };
   }
 
-  private async exec(id: string, cmd: string[], env: string[]): Promise<HostCommandResult> {
-    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    let stdout = '';
-    let stderr = '';
-    const out = new PassThrough().on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    const err = new PassThrough().on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    this.docker.modem.demuxStream(stream, out, err);
-    await new Promise<void>((resolve) => {
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', () => resolve());
-    });
-    const { ExitCode } = await exec.inspect();
-    return { code: ExitCode ?? 1, stdout, stderr };
+  private exec(id: string, cmd: string[], env: string[] = []): Promise<HostCommandResult> {
+    return execInContainer(this.docker, id, cmd, { env });
   }
 
   async run(argv: string[], options: { timeoutMs?: number } = {}): Promise<HostCommandResult> {
@@ -187,7 +174,7 @@ export class HelperHost implements EngineHost {
     this.ready.catch(() => (this.ready = undefined));
     const { id, viaHost } = await this.ready;
     const work = async (): Promise<HostCommandResult> => {
-      const r = viaHost ? await this.exec(id, ['nsenter', '-t', '1', '-m', '--', ...argv], []) : await this.exec(id, argv, ['XTABLES_LOCKFILE=/run/docknet-host-run/xtables.lock']);
+      const r = viaHost ? await this.exec(id, ['nsenter', '-t', '1', '-m', '--', ...argv]) : await this.exec(id, argv, ['XTABLES_LOCKFILE=/run/docknet-host-run/xtables.lock']);
       const missing = r.code === 127 || (r.code !== 0 && /executable file not found|can't execute|No such file or directory/.test(r.stderr) && r.stdout === '');
       return missing ? { code: 127, stdout: r.stdout, stderr: `${argv[0]}: not found (${viaHost ? 'on the engine\'s host' : `in the helper image ${this.image}`})` } : r;
     };

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { numberSetting } from '../settings';
 
 /** Who holds (or wants) the lock, as shown to whoever waits. */
 export interface LockHolder {
@@ -31,14 +32,6 @@ export function describeHolder(h: LockHolder): string {
   return `${h.command} (${h.manager}), pid ${h.pid} on ${h.host}, since ${h.since}`;
 }
 
-/** Seconds a writer waits for another before giving up. */
-export function lockWaitSeconds(): number {
-  const text = process.env.DOCKNET_LOCK_WAIT;
-  if (text === undefined || text === '') return 120;
-  if (!/^\d+$/.test(text)) throw new Error(`DOCKNET_LOCK_WAIT="${text}" is not a number of seconds`);
-  return Number(text);
-}
-
 function lockDir(): string {
   const dir = process.env.DOCKNET_LOCK_DIR ?? '/run/lock/docknet';
   mkdirSync(dir, { recursive: true });
@@ -49,6 +42,11 @@ function lockDir(): string {
     // not ours to change: someone else made it with the right mode
   }
   return dir;
+}
+
+/** The file an engine's lock is held on, named after the engine's id. It stays after use (empty). */
+export function engineLockFile(engineId: string): string {
+  return join(lockDir(), `${engineId.replace(/[^A-Za-z0-9_.-]/g, '_') || 'unknown-engine'}.lock`);
 }
 
 const queues = new Map<string, Promise<void>>();
@@ -66,16 +64,16 @@ export interface EngineLockOptions {
 
 /** Holds the engine's lock while `work` runs. */
 export async function withEngineLock<T>(options: EngineLockOptions, work: () => Promise<T>): Promise<T> {
-  const key = options.engineId.replace(/[^A-Za-z0-9_.-]/g, '_') || 'unknown-engine';
+  const file = engineLockFile(options.engineId);
   // In-process queue: parallel calls of one provider take turns before asking the kernel.
-  const before = queues.get(key) ?? Promise.resolve();
+  const before = queues.get(file) ?? Promise.resolve();
   let done!: () => void;
   const mine = new Promise<void>((r) => (done = r));
   const tail = before.then(() => mine);
-  queues.set(key, tail);
+  queues.set(file, tail);
   await before;
   try {
-    const lock = await acquire(key, options);
+    const lock = await acquire(file, options);
     try {
       return await work();
     } finally {
@@ -83,7 +81,7 @@ export async function withEngineLock<T>(options: EngineLockOptions, work: () => 
     }
   } finally {
     done();
-    if (queues.get(key) === tail) queues.delete(key);
+    if (queues.get(file) === tail) queues.delete(file);
   }
 }
 
@@ -99,11 +97,9 @@ function readHolder(file: string): LockHolder | undefined {
   }
 }
 
-async function acquire(key: string, options: EngineLockOptions): Promise<HeldLock> {
-  const dir = lockDir();
-  const file = join(dir, `${key}.lock`);
-  const holderFile = join(dir, `${key}.holder.json`);
-  const wait = options.waitSeconds ?? lockWaitSeconds();
+async function acquire(file: string, options: EngineLockOptions): Promise<HeldLock> {
+  const holderFile = file.replace(/\.lock$/, '.holder.json');
+  const wait = options.waitSeconds ?? numberSetting('DOCKNET_LOCK_WAIT');
   const child: ChildProcess = spawn('flock', ['--exclusive', '--timeout', String(wait), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));

@@ -64,4 +64,10 @@ export function canonicalAddress(text: string): string {
   return ipaddr.parse(text).toString();
 }
 
+/** Whether two addresses are the same (IPv6 written either way); two absent ones are the same too. */
+export function sameAddress(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return !a === !b;
+  return addressFamily(a) && addressFamily(b) ? canonicalAddress(a) === canonicalAddress(b) : a === b;
+}
+
 export const MAC_PATTERN = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;

@@ -80,6 +80,22 @@ export function durationNs(text: string): number {
   return Math.round(total);
 }
 
+/** A duration as the spec writes it (5s, 500ms), from nanoseconds. */
+function durationText(ns: number): string {
+  return ns % 1e9 === 0 ? `${ns / 1e9}s` : ns % 1e6 === 0 ? `${ns / 1e6}ms` : `${ns}ns`;
+}
+
+/** A health check written as the spec writes it (the inverse of its normalization). */
+export function healthcheckDoc(h: Healthcheck): HealthcheckDoc {
+  return {
+    test: h.test,
+    ...(h.intervalNs ? { interval: durationText(h.intervalNs) } : {}),
+    ...(h.timeoutNs ? { timeout: durationText(h.timeoutNs) } : {}),
+    ...(h.retries !== undefined ? { retries: h.retries } : {}),
+    ...(h.startPeriodNs ? { startPeriod: durationText(h.startPeriodNs) } : {}),
+  };
+}
+
 function healthcheck(doc: HealthcheckDoc): Healthcheck {
   const out: Healthcheck = { test: [...doc.test] };
   if (doc.interval) out.intervalNs = durationNs(doc.interval);

@@ -195,12 +195,16 @@ export const routeSchema = z
   )
   .describe('forwarding between two bridge networks on the same host');
 
+/** A stack name: it is part of labels, rule comments and the stack record's volume name. */
+export const STACK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+export const STACK_NAME_RULE = 'letters, digits, _ . - (start with a letter or digit, at most 63)';
+
 export const specSchema = z
   .strictObject({
     version: z.literal(1),
     stack: z
       .string()
-      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, 'letters, digits, _ . - (start with a letter or digit, at most 63)')
+      .regex(STACK_NAME, STACK_NAME_RULE)
       .optional()
       .describe('ownership scope; default: the file name without extension'),
     networks: z.record(z.string(), networkSchema).optional(),

@@ -1,6 +1,6 @@
 // A plan is a list of actions, each explaining itself. Front-ends render or execute these.
-import type { ContainerSpec, EndpointSpec, NetworkSpec, RouteSpec } from '../model/types';
-import type { OwnedRule } from '../drivers/firewall';
+import type { ContainerSpec, EndpointSpec, NetworkSpec, RouteSpec, Source } from '../model/types';
+import type { OwnedRule, Rule } from '../drivers/firewall';
 import type { ObservedHost } from './observe';
 
 export type Op = 'create' | 'replace' | 'update' | 'remove' | 'connect' | 'disconnect' | 'start';
@@ -36,6 +36,8 @@ export interface EndpointAction extends Base {
   container: string;
   network: string;
   endpoint?: EndpointSpec;
+  /** Where the endpoint is declared (the container's entry for the network), when the spec declares it. */
+  source?: Source;
   /**
    * Connect as it was attached before this apply took it off a recreated network (the settings
    * remembered at the disconnect): a container of the stack that the plan does not otherwise manage.
@@ -58,6 +60,8 @@ export interface RouteAction extends Base {
   existing: OwnedRule[];
   /** The route is not in the plan's spec: its rules move to the new bridge and subnets of this recreated network. */
   follows?: string;
+  /** The rules the route has once applied; a network not made yet stands in them as <bridge of NAME>. */
+  rules?: Rule[];
 }
 
 export type Action = NetworkAction | ContainerAction | EndpointAction | RouteAction;
@@ -74,4 +78,9 @@ export interface Plan {
   notes: PlanNote[];
   /** The host the plan was made from: applying the plan works from it instead of reading it again. */
   observed: ObservedHost;
+}
+
+/** Where an action's object is declared, when the spec (still) declares it. */
+export function actionSource(a: Action): Source | undefined {
+  return a.kind === 'endpoint' ? a.source : a.desired?.source;
 }

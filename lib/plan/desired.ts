@@ -62,7 +62,14 @@ export function networkDefinition(n: NetworkSpec) {
   };
 }
 
+/** The request that makes a network docknet's: its definition, with the labels that say who owns it. */
 export function networkCreateRequest(owner: Owner, n: NetworkSpec): Docker.NetworkCreateOptions {
+  const request = networkRequest(n);
+  return { ...request, Labels: { ...request.Labels, ...ownership(owner, hashOf(networkDefinition(n))) } };
+}
+
+/** The request that makes a network as the spec defines it. */
+export function networkRequest(n: NetworkSpec): Docker.NetworkCreateOptions {
   const config: Record<string, unknown>[] = [];
   for (const ipam of [n.ipv4, n.ipv6]) {
     if (!ipam?.subnet) continue;
@@ -80,7 +87,7 @@ export function networkCreateRequest(owner: Owner, n: NetworkSpec): Docker.Netwo
     Attachable: n.attachable,
     EnableIPv6: n.ipv6 !== undefined,
     Options: n.options,
-    Labels: { ...n.labels, ...ownership(owner, hashOf(networkDefinition(n))) },
+    Labels: { ...n.labels },
     IPAM: { Driver: 'default', Config: config, Options: {} },
   } as Docker.NetworkCreateOptions;
 }
@@ -155,6 +162,15 @@ export function containerDefinition(c: ContainerSpec): Record<string, unknown> {
       return [field, read(c)];
     }),
   );
+}
+
+/** What a container was made with, from its definition label; undefined when the label cannot be read. */
+export function definitionOf(labels: Record<string, string>): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(labels[LABEL.definition] ?? '{}');
+  } catch {
+    return undefined;
+  }
 }
 
 export function endpointRequest(e: EndpointSpec): Docker.EndpointSettings {

@@ -1,10 +1,10 @@
 // What differs between a desired object and the one on the host, said as "<path> <current> → <desired>",
 // with paths in the spec's own terms (bridge.icc, ipv4.subnet), not Docker's option keys.
 import type { NetworkInfo } from '../drivers/docker';
-import { addressFamily, canonicalAddress, parseBlock } from '../model/address';
+import { addressFamily, parseBlock, sameAddress } from '../model/address';
 import { BRIDGE_OPTION } from '../model/normalize';
 import type { ContainerSpec, Family, Ipam, NetworkSpec } from '../model/types';
-import { containerDefinition, DEFINITION_FIELDS, LABEL, stableJson } from './desired';
+import { containerDefinition, definitionOf, DEFINITION_FIELDS, stableJson } from './desired';
 
 const OPTION_PATH: Record<string, string> = Object.fromEntries(Object.entries(BRIDGE_OPTION).map(([k, v]) => [v, `bridge.${k}`]));
 /** Options docknet sets itself; an observed one the spec does not ask for is a difference. */
@@ -32,11 +32,6 @@ function sameBlock(a: string | undefined, b: string | undefined): boolean {
   const x = parseBlock(a);
   const y = parseBlock(b);
   return x && y ? x.first === y.first && x.prefix === y.prefix : a === b;
-}
-
-function sameAddress(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b) return !a === !b;
-  return addressFamily(a) && addressFamily(b) ? canonicalAddress(a) === canonicalAddress(b) : a === b;
 }
 
 function ipamDifferences(family: Family, desired: Ipam | undefined, info: NetworkInfo): string[] {
@@ -80,14 +75,8 @@ export function networkDifferences(n: NetworkSpec, info: NetworkInfo): string[] 
 /** Differences in what a container was created with, read from its definition label. */
 export function containerDifferences(c: ContainerSpec, labels: Record<string, string>): string[] {
   const desired = containerDefinition(c);
-  let current: Record<string, unknown> = {};
-  try {
-    current = JSON.parse(labels[LABEL.definition] ?? '{}');
-  } catch {
-    return ['its definition label is unreadable'];
-  }
+  const current = definitionOf(labels);
+  if (!current) return ['its definition label is unreadable'];
   // Containers made before a field existed carry no value for it: that is the field's default (null).
   return DEFINITION_FIELDS.filter((k) => stableJson(current[k] ?? null) !== stableJson(desired[k])).map((k) => change(k, current[k], desired[k]));
 }
-
-export { sameAddress };

@@ -5,7 +5,7 @@
 import type { Engine, ContainerDetail, ContainerInfo, NetworkInfo } from '../drivers/docker';
 import { FirewallError, type Firewall, type OwnedRule } from '../drivers/firewall';
 import { engineHostLinks } from '../drivers/links';
-import { addressFamily } from '../model/address';
+import { addressFamily, blocksOverlap, parseBlock, type Block } from '../model/address';
 import type { Stack } from '../model/types';
 import { LABEL } from './desired';
 import { exemptionPlace, firewallLayout, forwardPlace, type EngineFacts, type FirewallLayout, type RouteEnd } from './route-rules';
@@ -79,6 +79,15 @@ export function subnetsOf(info: Pick<NetworkInfo, 'IPAM'>): ObservedNetwork['sub
     if (family && !out[family]) out[family] = c.Subnet;
   }
   return out;
+}
+
+/** The subnet of a network that overlaps a block, if one does. */
+export function overlappingSubnet(info: Pick<NetworkInfo, 'IPAM'>, block: Block): Block | undefined {
+  for (const c of (info.IPAM?.Config ?? []) as { Subnet?: string }[]) {
+    const held = c.Subnet ? parseBlock(c.Subnet) : undefined;
+    if (held && blocksOverlap(held, block)) return held;
+  }
+  return undefined;
 }
 
 function observeNetwork(info: NetworkInfo): ObservedNetwork {

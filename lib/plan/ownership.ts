@@ -6,6 +6,7 @@
 // io.docknet.manager from their creation, which stands in when the record is gone.
 import type { VolumeInfo } from '../drivers/docker';
 import type { Stack } from '../model/types';
+import type { ObservedHost } from './observe';
 import { LABEL } from './desired';
 
 /** The record of a stack on the engine. */
@@ -88,6 +89,25 @@ export function readRecords(volumes: VolumeInfo[]): Map<string, StackRecord> {
 
 export function ownedBy(labels: Record<string, string>): string | undefined {
   return labels[LABEL.managed] === 'true' ? labels[LABEL.stack] : undefined;
+}
+
+/** Every stack docknet knows of on the host: by its objects' labels, its rules' comments and its record. */
+export function stackNames(host: Pick<ObservedHost, 'records' | 'networks' | 'containers' | 'rules'>): string[] {
+  const names = new Set<string>(host.records.keys());
+  for (const o of [...host.networks.values(), ...host.containers.values()]) {
+    const owner = ownedBy(o.labels);
+    if (owner) names.add(owner);
+  }
+  for (const r of host.rules ?? []) names.add(r.stack);
+  return [...names].sort();
+}
+
+/** Who made an object, as far as its labels tell: "docknet stack lab", "docker compose project shop". */
+export function madeBy(labels: Record<string, string> | null | undefined): string | undefined {
+  const stack = ownedBy(labels ?? {});
+  if (stack) return `docknet stack ${stack}`;
+  const project = labels?.['com.docker.compose.project'];
+  return project ? `docker compose project ${project}` : undefined;
 }
 
 /** Why a same-named object cannot be this stack's, if it cannot. */

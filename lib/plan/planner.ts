@@ -1,17 +1,17 @@
 // The planner: desired stacks + observed host → ordered, explained actions. Pure: it reads nothing
 // itself, so every decision can be tested without an engine. Conflicts with what docknet does not own
 // are errors against the spec (file and path), raised before anything changes.
-import { blocksOverlap, parseBlock } from '../model/address';
+import { parseBlock, sameAddress } from '../model/address';
 import type { ContainerSpec, EndpointSpec, RouteSpec, Stack } from '../model/types';
 import { emptyStack, routeEnds } from '../model/normalize';
 import { IssueList } from '../spec/errors';
 import { ruleKey, type OwnedRule } from '../drivers/firewall';
 import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, PlanNote, RouteAction } from './actions';
 import { hashOf, LABEL, networkDefinition, primaryEndpoint } from './desired';
-import { containerDifferences, networkDifferences, sameAddress } from './differences';
-import { routeEndOf, type ObservedContainer, type ObservedHost, type ObservedNetwork } from './observe';
+import { containerDifferences, networkDifferences } from './differences';
+import { overlappingSubnet, routeEndOf, type ObservedContainer, type ObservedHost, type ObservedNetwork } from './observe';
 import { ManagerConflict, managerProblem, ownedBy, ownershipProblem } from './ownership';
-import { describeRoute, describeRule, routeNotes, routeRules, type RouteEnd } from './route-rules';
+import { describeRoute, describeRule, followRule, routeNotes, routeRules, type RouteEnd } from './route-rules';
 
 /**
  * Which objects of a stack that are not in the desired state get removed: all of them (a whole stack
@@ -60,6 +60,8 @@ class StackPlanner {
     private readonly host: ObservedHost,
     private readonly issues: IssueList,
     private readonly prune: PruneScope,
+    /** Networks the stacks planned together declare: an external one among them is made by this plan. */
+    private readonly declared: ReadonlySet<string>,
   ) {
     this.stack = keepReplicaNames(stack, host);
   }
@@ -76,7 +78,11 @@ class StackPlanner {
     // External networks are used, never made, changed or removed — even one this stack made earlier.
     const wanted = new Set([...this.stack.networks, ...this.stack.externals].map((n) => n.name));
     for (const ext of this.stack.externals) {
-      if (!this.host.networks.has(ext.name)) this.issues.add(ext.source, ['external'], `network ${ext.name} is external (made elsewhere) but does not exist on the engine: make it first (docker compose up, docker network create), or drop external: true to let docknet make it`);
+      if (this.host.networks.has(ext.name) || this.declared.has(ext.name)) continue;
+      // A swarm node lists a swarm's attachable overlay network only once a container of its own uses it.
+      const role = this.host.engine.swarm;
+      if (role) this.notes.push(`external network ${ext.name} is not on this engine yet: as a swarm ${role} it gets a swarm network when a container attaches to it (Docker refuses the container if the swarm has no network ${ext.name})`);
+      else this.issues.add(ext.source, ['external'], `network ${ext.name} is external (made elsewhere) but does not exist on the engine: make it first (docker compose up, docker network create, another stack, a swarm manager), or drop external: true to let docknet make it`);
     }
     for (const seen of this.owned(this.host.networks.values())) {
       if (!wanted.has(seen.name) && inScope(this.prune, 'networks', seen.name)) this.add({ kind: 'network', op: 'remove', name: seen.name, observedId: seen.id, reasons: [`network ${seen.name} is no longer in the spec`] });
@@ -125,8 +131,12 @@ class StackPlanner {
     const rules = (this.host.rules ?? []).filter((r) => r.stack === this.stack.name && !declaredRoutes.has(r.route) && !inScope(this.prune, 'routes', r.route));
     for (const id of new Set(rules.map((r) => r.route))) {
       const network = recreated.find((n) => routeEnds(id).includes(n));
-      if (!network) continue;
-      this.add({ kind: 'route', op: 'replace', name: id, existing: rules.filter((r) => r.route === id), follows: network, reasons: [`network ${network} is recreated: route ${id} moves to its new bridge`] });
+      const before = network === undefined ? undefined : this.host.networks.get(network);
+      const end = before && routeEndOf(before);
+      if (!network || !end) continue;
+      const existing = rules.filter((r) => r.route === id);
+      const moved = existing.map((r) => followRule(r, end, this.plannedEnd(network)));
+      this.add({ kind: 'route', op: 'replace', name: id, existing, follows: network, rules: moved, reasons: [`network ${network} is recreated: route ${id} moves to its new bridge`] });
     }
   }
 
@@ -184,7 +194,12 @@ class StackPlanner {
     if (c.networkMode) return;
     const desired: EndpointSpec[] = c.endpoints.length > 0 ? c.endpoints : [{ network: 'bridge', aliases: [] }];
     const wanted = new Set(desired.map((e) => e.network));
-    const link = (network: string) => ({ name: `${c.name} → ${network}`, container: c.name, network });
+    const link = (network: string) => ({
+      name: `${c.name} → ${network}`,
+      container: c.name,
+      network,
+      ...(wanted.has(network) && c.endpoints.length > 0 ? { source: { ...c.source, path: [...c.source.path, 'networks', network] } } : {}),
+    });
     for (const network of seen.endpoints.keys()) {
       if (!wanted.has(network)) this.add({ kind: 'endpoint', op: 'disconnect', ...link(network), reasons: [`${c.name} is attached to ${network}, which the spec does not list`] });
     }
@@ -242,6 +257,16 @@ class StackPlanner {
     return this.renewed.has(network) || !seen ? undefined : routeEndOf(seen);
   }
 
+  /** A route end as this plan will make it: what Docker picks at creation stands as a placeholder. */
+  private plannedEnd(network: string): RouteEnd {
+    const n = this.stack.networks.find((x) => x.name === network);
+    return {
+      bridge: n?.bridgeName ?? `<bridge of ${network}>`,
+      ipv4: n?.ipv4?.subnet ?? `<subnet of ${network}>`,
+      ...(n?.ipv6 ? { ipv6: n.ipv6.subnet ?? `<IPv6 subnet of ${network}>` } : {}),
+    };
+  }
+
   /** Whether a network has IPv6, from the spec when it declares the network, else from the host. */
   private hasIpv6(network: string): boolean {
     const declared = this.stack.networks.find((n) => n.name === network);
@@ -269,7 +294,10 @@ class StackPlanner {
       this.notes.push(...routeNotes(route, this.hasIpv6(route.from) && this.hasIpv6(route.to), this.host.layout, this.host.engine));
       const current = existing.get(route.id) ?? [];
       const reason = this.routeChange(route, current);
-      if (reason) this.add({ kind: 'route', op: current.length > 0 ? 'replace' : 'create', name: route.id, desired: route, existing: current, reasons: [reason] });
+      if (!reason) continue;
+      const [from, to] = [route.from, route.to].map((n) => this.endOf(n) ?? this.plannedEnd(n));
+      const rules = routeRules(this.stack.name, route, from, to, this.host.layout);
+      this.add({ kind: 'route', op: current.length > 0 ? 'replace' : 'create', name: route.id, desired: route, existing: current, rules, reasons: [reason] });
     }
   }
 
@@ -316,7 +344,7 @@ function hostConflicts(stacks: Stack[], host: ObservedHost, actions: Action[], i
       const block = n[family]?.subnet ? parseBlock(n[family]!.subnet!) : undefined;
       if (!block) continue;
       for (const other of survivors) {
-        const clash = ((other.info.IPAM?.Config ?? []) as { Subnet?: string }[]).map((c) => (c.Subnet ? parseBlock(c.Subnet) : undefined)).find((b) => b && blocksOverlap(b, block));
+        const clash = overlappingSubnet(other.info, block);
         if (clash) issues.add(n.source, [family, 'subnet'], `${block.text} overlaps ${clash.text} of network ${other.name} already on the host`);
       }
     }
@@ -354,8 +382,9 @@ export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOpt
   const issues = new IssueList();
   const actions: Action[] = [];
   const notes: PlanNote[] = [];
+  const declared = new Set(stacks.flatMap((s) => s.networks.map((n) => n.name)));
   for (const stack of stacks) {
-    const planner = new StackPlanner(stack, host, issues, options.prune ?? 'all');
+    const planner = new StackPlanner(stack, host, issues, options.prune ?? 'all', declared);
     planner.planNetworks();
     planner.planFollowers();
     planner.planContainers();
@@ -379,3 +408,24 @@ export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOpt
 }
 
 export { emptyStack };
+
+/**
+ * The order in which stacks converged one at a time (the reconciler) find what they use: a stack that
+ * declares a network before the stacks that use it as external. Otherwise the given order is kept.
+ */
+export function dependencyOrder(stacks: Stack[]): Stack[] {
+  const owner = new Map(stacks.flatMap((s) => s.networks.map((n) => [n.name, s] as const)));
+  const out: Stack[] = [];
+  const visit = (stack: Stack, path: Set<Stack>): void => {
+    // Placed already, or a cycle (each uses the other's network): the given order decides.
+    if (out.includes(stack) || path.has(stack)) return;
+    path.add(stack);
+    for (const x of stack.externals) {
+      const made = owner.get(x.name);
+      if (made) visit(made, path);
+    }
+    out.push(stack);
+  };
+  for (const stack of stacks) visit(stack, new Set());
+  return out;
+}

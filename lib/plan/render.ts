@@ -1,6 +1,8 @@
-// Plans for people (a readable diff) and for machines (JSON).
+// Plans for people (a readable diff, with what each create and replace builds) and for machines (JSON,
+// with the desired and current values of each action's object).
 import type { Action, Plan } from './actions';
 import type { EngineFacts } from './route-rules';
+import { actionValues, attributeLines } from './attributes';
 
 const SYMBOL: Record<Action['op'], string> = {
   create: '+',
@@ -37,7 +39,7 @@ export function actionTitle(a: Action): string {
 
 /** The engine a plan or an error is about: endpoint, version, host name, firewall. */
 export function describeEngine(e: EngineFacts): string {
-  return `${e.endpoint} (Docker ${e.version} on ${e.name || 'an unnamed host'}, firewall ${e.firewallBackend})`;
+  return `${e.endpoint} (Docker ${e.version} on ${e.name || 'an unnamed host'}${e.swarm ? `, swarm ${e.swarm}` : ''}, firewall ${e.firewallBackend})`;
 }
 
 export function renderPlan(plan: Plan, color = false): string {
@@ -51,6 +53,7 @@ export function renderPlan(plan: Plan, color = false): string {
       const head = `${symbol} ${a.kind} ${a.name}${a.op === 'connect' || a.op === 'disconnect' || a.op === 'start' || a.op === 'update' ? ` (${a.op})` : a.op === 'replace' ? ' (replace)' : ''}`;
       lines.push(color ? `${COLOR[a.op]}${head}\x1b[0m` : head);
       for (const r of a.reasons) lines.push(`      ${r}`);
+      for (const line of attributeLines(a, plan.observed)) lines.push(`      ${line}`);
     }
   }
   lines.push(`plan: ${summarize(plan)}`);
@@ -70,6 +73,8 @@ export function planJson(plan: Plan): unknown {
       name: a.name,
       ...(a.kind === 'endpoint' ? { container: a.container, network: a.network } : {}),
       reasons: a.reasons,
+      // null: the object does not exist before (current) or after (desired) the action.
+      ...(({ desired, current }) => ({ desired: desired ?? null, current: current ?? null }))(actionValues(a, plan.observed)),
     })),
   };
 }

@@ -13,11 +13,11 @@
 // A filtered or one-way route also lets replies back by conntrack. An exemption opens nothing by
 // itself: the filter table still decides, so a one-way route still refuses the reverse direction.
 // Rules are written exactly as `iptables -S` prints them, so desired and observed compare as text.
-import { canonicalAddress } from '../model/address';
+import { addressFamily, canonicalAddress } from '../model/address';
 import type { Family, RouteRule, RouteSpec } from '../model/types';
 import { placeName, ruleComment, type OwnedRule, type Rule, type RulePlace } from '../drivers/firewall';
 
-/** What the engine tells about itself (GET /info), as far as routes care. */
+/** What the engine tells about itself (GET /info), as far as plans care. */
 export interface EngineFacts {
   /** The engine's own id (GET /info ID): one engine, however it is addressed. */
   id: string;
@@ -29,6 +29,8 @@ export interface EngineFacts {
   version: string;
   /** FirewallBackend.Driver (28.1+); absent means iptables. */
   firewallBackend: string;
+  /** Its role in a swarm, when it is in one. */
+  swarm?: 'manager' | 'worker';
 }
 
 /** The firewall a route meets on this engine. */
@@ -89,10 +91,10 @@ function match(rule: RouteRule, family: Family): string {
   return ` -p ${rule.protocol}${port}`;
 }
 
-/** A subnet as iptables prints it (IPv6 compressed). */
+/** A subnet as iptables prints it (IPv6 compressed); a plan's placeholder for one not made yet stays as it is. */
 function printed(subnet: string): string {
   const [address, prefix] = subnet.split('/');
-  return `${canonicalAddress(address)}/${prefix}`;
+  return addressFamily(address) ? `${canonicalAddress(address)}/${prefix}` : subnet;
 }
 
 /** The families a route carries on this engine: IPv4 always, IPv6 when both ends and the engine have it. */
@@ -151,6 +153,11 @@ export function routeNotes(route: RouteSpec, bothIpv6: boolean, layout: Firewall
 /** A rule for a person: where it lives and what it matches, without docknet's comment. */
 export function describeRule(rule: Rule): string {
   return `${placeName(rule)}: ${rule.spec.replace(/ -m comment --comment "[^"]*"/, '')}`;
+}
+
+/** A rule as `iptables -S` prints it, behind the command and table that hold it. */
+export function ruleCommand(rule: Rule): string {
+  return `${rule.family === 'ipv4' ? 'iptables' : 'ip6tables'} -t ${rule.table} -A ${rule.chain} ${rule.spec}`;
 }
 
 export function describeRoute(route: RouteSpec): string {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Docknet } from '../docknet';
 import { runBounded } from '../apply/pool';
+import { pullImage, type PullEvent } from '../apply/images';
 import type { Stack } from '../model/types';
 import { LABEL } from '../plan/desired';
 import { routeEndOf, type ObservedHost } from '../plan/observe';
@@ -28,7 +29,7 @@ export interface ProbeReport {
   ok: boolean;
 }
 
-export type ProbeProgress = { type: 'start'; checks: number; containers: number } | { type: 'pull'; image: string } | { type: 'result'; result: ProbeResult };
+export type ProbeProgress = { type: 'start'; checks: number; containers: number } | PullEvent | { type: 'result'; result: ProbeResult };
 
 export interface ProbeOptions {
   image: string;
@@ -125,10 +126,7 @@ export async function probe(dn: Docknet, stacks: Stack[], options: ProbeOptions)
   });
   if (runnable.length === 0) return { engine: host.engine, results, ok: results.every((r) => r.ok) };
 
-  if (!(await dn.engine.hasImage(options.image))) {
-    options.onProgress?.({ type: 'pull', image: options.image });
-    await dn.engine.pullImage(options.image);
-  }
+  if (!(await dn.engine.hasImage(options.image))) await pullImage(dn.engine, options.image, options.onProgress);
   await removeLeftovers(dn, stacks.map((s) => s.name));
   const run = new ProbeRun(dn, options.image);
   try {

@@ -28,6 +28,12 @@ export function formatIssue(issue: SpecIssue): string {
   return `${where}: ${formatPath(issue.path)}: ${issue.message}`.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** An issue at a path inside a declared object (its source), with the file position of that path. */
+export function issueAt(source: Source, subPath: SpecPath, message: string): SpecIssue {
+  const path = [...source.path, ...subPath];
+  return { file: source.file, path, message, position: source.position?.(path) };
+}
+
 /** Raised when specs are invalid; holds every problem found, not only the first. */
 export class SpecError extends Error {
   constructor(readonly issues: SpecIssue[]) {
@@ -41,8 +47,7 @@ export class IssueList {
   readonly issues: SpecIssue[] = [];
 
   add(source: Source, subPath: SpecPath, message: string): void {
-    const path = [...source.path, ...subPath];
-    this.issues.push({ file: source.file, path, message, position: source.position?.(path) });
+    this.issues.push(issueAt(source, subPath, message));
   }
 
   throwIfAny(): void {

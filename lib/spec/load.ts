@@ -8,6 +8,7 @@ import { specSchema, type SpecDoc } from '../model/schema';
 import type { SpecPath, Source, Stack } from '../model/types';
 import { emptyStack, normalizeContainer, normalizeEndpoint, normalizeNetwork, normalizeRoute } from '../model/normalize';
 import { IssueList, SpecError } from './errors';
+import { schemaMessage, unknownKeyMessage } from './messages';
 import { validateStacks, type ValidateOptions } from './validate';
 
 const SPEC_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -75,13 +76,13 @@ function flattenIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   return best.flatMap((i) => flattenIssue({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
 }
 
-function schemaIssues(error: z.ZodError, source: Source, issues: IssueList): void {
+function schemaIssues(error: z.ZodError, doc: unknown, source: Source, issues: IssueList): void {
   for (const issue of error.issues.flatMap(flattenIssue)) {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     if (issue.code === 'unrecognized_keys') {
       // "__proto__" is reported by checkSchema wherever it is.
-      for (const key of issue.keys) if (key !== '__proto__') issues.add(source, [...path, key], 'unknown key');
-    } else issues.add(source, path, issue.message);
+      for (const key of issue.keys) if (key !== '__proto__') issues.add(source, [...path, key], unknownKeyMessage(path, key));
+    } else issues.add(source, path, schemaMessage(issue, path, doc));
   }
 }
 
@@ -125,7 +126,7 @@ function checkSchema(input: SpecDocument, issues: IssueList): ParsedFile | undef
   for (const path of reserved) issues.add(source, path, 'the key "__proto__" cannot be used (JavaScript reserves it)');
   const result = specSchema.safeParse(input.doc);
   if (!result.success) {
-    schemaIssues(result.error, source, issues);
+    schemaIssues(result.error, input.doc, source, issues);
     return undefined;
   }
   if (reserved.length > 0) return undefined;

@@ -206,10 +206,13 @@ function checkUnique<T extends { name: string; source: Source }>(items: T[], kin
   }
 }
 
+/** An external network has a valid name and is not also declared by the stack that refers to it. */
 function checkExternals(stack: Stack, issues: IssueList): void {
   for (const ext of stack.externals) {
     const problem = dockerNameProblem(ext.name);
     if (problem) issues.add(ext.source, [], `network name "${ext.name}" ${problem}`);
+    const declared = stack.networks.find((n) => n.name === ext.name);
+    if (declared) issues.add(ext.source, ['external'], `network "${ext.name}" is declared by stack ${stack.name} at ${declared.source.file}: ${declared.source.path.join('.')}; a stack does not both own a network and refer to it as external`);
   }
 }
 

@@ -19,7 +19,7 @@ export interface DocknetResourceArgs {
   name?: pulumi.Input<string>;
   /** docknet stack that owns the object (labels io.docknet.stack); default: `<project>-<stack>`. */
   stack?: pulumi.Input<string>;
-  /** Docker endpoint in DOCKER_HOST syntax; default: provider config docknet:dockerHost, then DOCKER_HOST. */
+  /** Docker endpoint in DOCKER_HOST syntax (unix://, tcp://, ssh://); default: provider config docknet:dockerHost, then as the docker CLI resolves it (DOCKER_HOST, DOCKER_CONTEXT, the current context). */
   dockerHost?: pulumi.Input<string>;
 }
 

@@ -161,7 +161,7 @@ export const NETWORK_DATA: Block = {
 export const PROVIDER: Block = {
   description: 'docknet: Docker host networking as code.',
   attributes: {
-    docker_host: str('Docker endpoint in DOCKER_HOST syntax; default: DOCKER_HOST, else the local unix socket'),
+    docker_host: str('Docker endpoint in DOCKER_HOST syntax: unix://, tcp:// (TLS from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), ssh://user@host; default: resolved as the docker CLI does (DOCKER_HOST, DOCKER_CONTEXT, the current context, the local socket). Routes are written into the firewall of the engine\'s host'),
     stack: str('docknet stack that owns what this configuration creates; default "terraform"'),
   },
 };

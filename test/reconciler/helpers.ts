@@ -54,13 +54,14 @@ export class Watcher {
   log = '';
   readonly url: string;
 
-  constructor(readonly args: string[], readonly port: number) {
+  /** `env`: the environment of the docknet watch process (default this one's). */
+  constructor(readonly args: string[], readonly port: number, private readonly env?: NodeJS.ProcessEnv) {
     this.url = `http://127.0.0.1:${port}`;
   }
 
   async start(): Promise<void> {
     this.log = '';
-    const p = spawn(DOCKNET, ['watch', ...this.args, '--listen', `127.0.0.1:${this.port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(DOCKNET, ['watch', ...this.args, '--listen', `127.0.0.1:${this.port}`], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = p;
     p.stdout!.on('data', (d) => (this.log += d));
     p.stderr!.on('data', (d) => (this.log += d));
@@ -71,7 +72,10 @@ export class Watcher {
   }
 
   async status(): Promise<ReconcilerStatus> {
-    return (await fetch(`${this.url}/status`)).json() as Promise<ReconcilerStatus>;
+    // A kept-alive connection the server closed while this process was busy (a synchronous git push)
+    // fails the next request once: ask again on a fresh one.
+    const ask = () => fetch(`${this.url}/status`);
+    return (await ask().catch(ask)).json() as Promise<ReconcilerStatus>;
   }
 
   /** Waits until the commit is applied and nothing is queued or running. */

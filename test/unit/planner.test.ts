@@ -1,11 +1,12 @@
 // The planner is pure: these plans are computed from a host described by hand, no engine involved.
 import { loadDocuments } from '../../lib/spec/load';
-import { planStacks } from '../../lib/plan/planner';
+import { dependencyOrder, planStacks } from '../../lib/plan/planner';
 import { SpecError } from '../../lib/spec/errors';
 import { containerCreateRequest, hashOf, LABEL, networkDefinition } from '../../lib/plan/desired';
-import type { ObservedContainer, ObservedHost, ObservedNetwork } from '../../lib/plan/observe';
+import type { ObservedContainer, ObservedNetwork } from '../../lib/plan/observe';
 import type { NetworkInfo } from '../../lib/drivers/docker';
 import type { Stack } from '../../lib/model/types';
+import { ENGINE, observedHost } from './observed';
 
 const stacks = (doc: object): Stack[] => loadDocuments([{ file: 'lab.yaml', doc: { version: 1, stack: 'lab', ...doc } }]);
 
@@ -19,18 +20,7 @@ function owned(stack: Stack, name: string, subnet: string): ObservedNetwork {
   return network(name, subnet, { [LABEL.managed]: 'true', [LABEL.stack]: 'lab', [LABEL.hash]: hashOf(networkDefinition(desired)) });
 }
 
-const ENGINE = { id: 'TEST', endpoint: 'unix:///var/run/docker.sock', name: 'test-host', version: '20.10.24', firewallBackend: 'iptables' };
-
-const host = (networks: ObservedNetwork[], containers: ObservedContainer[] = []): ObservedHost => ({
-  engine: ENGINE,
-  layout: { rawExemptions: false, ipv6: false },
-  networks: new Map(networks.map((n) => [n.name, n])),
-  containers: new Map(containers.map((c) => [c.name, c])),
-  records: new Map(),
-  endpointRecords: [],
-  rules: [],
-  links: undefined,
-});
+const host = (networks: ObservedNetwork[], containers: ObservedContainer[] = []) => observedHost(networks, { containers });
 
 describe('planner', () => {
   const spec = stacks({ networks: { 'lab-a': { ipv4: { subnet: '10.1.0.0/24' } } } });
@@ -135,6 +125,26 @@ describe('planner', () => {
     expect(planStacks(three, host([], [svc('svc')])).actions.map((a) => `${a.op} ${a.name}`)).toEqual(['create svc-2', 'create svc-3']);
     const one = stacks({ containers: { svc: { image: 'busybox:1' } } });
     expect(planStacks(one, host([], [svc('svc-1'), svc('svc-2')])).actions.map((a) => `${a.op} ${a.name}`)).toEqual(['remove svc-2']);
+  });
+
+  test('an external network is used, never created or removed; one missing is an error, except on a swarm node that gets it when a container attaches', () => {
+    const worker = stacks({ networks: { ov: { external: true } }, containers: { c: { image: 'busybox:1', networks: ['ov'] } } });
+    expect(() => planStacks(worker, host([]))).toThrow('lab.yaml: networks.ov.external: network ov is external (made elsewhere) but does not exist on the engine');
+    const onWorker = { ...host([]), engine: { ...ENGINE, swarm: 'worker' as const } };
+    const plan = planStacks(worker, onWorker);
+    expect(plan.actions.map((a) => `${a.op} ${a.kind} ${a.name}`)).toEqual(['create container c']);
+    expect(plan.notes[0].message).toContain('external network ov is not on this engine yet: as a swarm worker it gets a swarm network when a container attaches to it');
+    // Declared by another stack planned with it (a fleet host's stack using a shared network): made first.
+    const shared = loadDocuments([
+      { file: 'shared.yaml', doc: { version: 1, stack: 'shared', networks: { ov: { ipv4: { subnet: '10.233.0.0/24' } } } } },
+      { file: 'h1.yaml', doc: { version: 1, stack: 'h1', networks: { ov: { external: true } }, containers: { c: { image: 'busybox:1', networks: ['ov'] } } } },
+    ]);
+    expect(planStacks(shared, host([])).actions.map((a) => `${a.op} ${a.kind} ${a.name}`)).toEqual(['create network ov', 'create container c']);
+    // Converged one stack at a time (the reconciler): the stack that makes the network goes first.
+    expect(dependencyOrder([...shared].reverse()).map((s) => s.name)).toEqual(['shared', 'h1']);
+    // Made by this stack before it called it external: kept.
+    const made = network('ov', '10.233.0.0/24', { [LABEL.managed]: 'true', [LABEL.stack]: 'lab' });
+    expect(planStacks(worker, host([made])).actions.map((a) => `${a.op} ${a.kind}`)).toEqual(['create container']);
   });
 
   test('a subnet overlapping a network already on the host is refused', () => {

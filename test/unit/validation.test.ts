@@ -24,7 +24,7 @@ describe('spec validation', () => {
 
   test('an unknown key is named with its path and line', () => {
     const file = spec('networks:\n  net1:\n    ipv4: { subnet: 10.9.0.0/24, gatway: 10.9.0.1 }\n');
-    expect(problems(file)).toEqual([`${file}:4:42: networks.net1.ipv4.gatway: unknown key`]);
+    expect(problems(file)).toEqual([`${file}:4:42: networks.net1.ipv4.gatway: unknown key; did you mean gateway?`]);
   });
 
   test('invalid CIDR, and gateway, ipRange and aux addresses outside the subnet', () => {
@@ -86,6 +86,19 @@ describe('spec validation', () => {
     expect(out).toContain('routes[2]: needs between: [a, b] or both from and to');
   });
 
+  test('external networks: used by containers and routes without a declaration; nothing else may be said of them, nor may the stack also declare one', () => {
+    const fine = spec('networks:\n  ov: { external: true }\n  br: {}\n  shop_default: { external: true }\ncontainers:\n  c: { image: i, networks: { ov: { ipv4: 10.233.0.9 } } }\nroutes:\n  - between: [br, shop_default]\n', 'fine.yaml');
+    expect(problems(fine)).toEqual([]);
+    const [stack] = loadSpecs([fine]);
+    expect(stack.networks.map((n) => n.name)).toEqual(['br']);
+    expect(stack.externals.map((n) => n.name)).toEqual(['ov', 'shop_default']);
+    const mixed = spec('networks:\n  ov: { external: true, driver: overlay }\n', 'mixed.yaml');
+    expect(problems(mixed)).toEqual([`${mixed}:3:33: networks.ov.driver: an external network is made elsewhere: docknet does not define it (remove driver)`]);
+    const twice = spec('stack: both\nnetworks:\n  ov: { external: true }\n', 'twice-a.yaml');
+    const owner = spec('stack: both\nnetworks:\n  ov: { driver: overlay, attachable: true }\n', 'twice-b.yaml');
+    expect(problems(twice, owner).join('\n')).toContain(`networks.ov.external: network "ov" is declared by stack both at ${owner}: networks.ov; a stack does not both own a network and refer to it as external`);
+  });
+
   test('VLAN ids outside 1–4094 and invalid interface names', () => {
     const file = spec(
       'networks:\n  v0: { driver: macvlan, macvlan: { parent: eth0, vlan: 4095 } }\n  v1: { driver: macvlan, macvlan: { parent: "eth 0" } }\n  b1: { bridge: { name: br-this-is-too-long } }\n  b2: { bridge: { name: "br/x" } }\n  v2: { driver: macvlan, macvlan: { parent: enp0s31f6long, vlan: 100 } }\n',
@@ -115,7 +128,7 @@ describe('spec validation', () => {
     expect(out).toContain('containers.w.publish[1]: host port "x" is not a port or port range');
     expect(out).toContain('containers.w.publish[2]: protocol "icmp" is not tcp, udp or sctp');
     const timing = spec('containers:\n  w: { image: i, healthcheck: { test: [CMD, "true"], interval: 5 seconds } }\n');
-    expect(problems(timing).join('\n')).toContain('containers.w.healthcheck.interval: a duration such as 500ms, 5s or 1m30s');
+    expect(problems(timing).join('\n')).toContain('containers.w.healthcheck.interval: "5 seconds" is not valid here; expected a duration such as 500ms, 5s or 1m30s');
   });
 
   test('every bundled stack is valid', () => {
