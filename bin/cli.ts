@@ -267,6 +267,36 @@ Examples:
       process.stdout.write(`wrote ${opts.output}: ${summary(t)}\n`);
     });
 
+  cmd.command('import')
+    .description('compose files → a docknet spec (v1), as docker compose reads them (exit 0; 2 refused, nothing written)')
+    .argument('<file...>', 'compose files, merged in this order as compose merges them')
+    .option('-p, --project <name>', 'project name, the stack (default: COMPOSE_PROJECT_NAME, the files\' name:, the first file\'s folder)')
+    .option('--env-file <file>', 'env file instead of the project folder\'s .env; again for more', (f: string, seen?: string[]) => [...(seen ?? []), f])
+    .option('-o, --output <file>', 'write the spec to this file (default: stdout)')
+    .option('--lenient', 'leave out, with a warning, each service or network docknet cannot carry, instead of refusing the import')
+    .addHelpText('after', `
+Networks and containers get compose's names (<project>_<network>, <project>-<service>), so a project
+moved from compose keeps its networks' and volumes' names. Warnings and refusals name the compose path
+(file:line:col: services.api.build: …). See "Coming from compose" in the README.
+
+Examples:
+  docknet import compose.yaml -o shop.yaml
+  docknet import compose.yaml compose.prod.yaml --env-file prod.env --project shop
+  docknet import compose.yaml --lenient > shop.yaml`)
+    .action(async (files: string[], opts: { project?: string; envFile?: string[]; output?: string; lenient?: boolean }) => {
+      const { importCompose } = await import('../lib/compose/import');
+      const { formatIssue } = await import('../lib/spec/errors');
+      const { writeFileSync } = await import('node:fs');
+      const r = importCompose(files, { project: opts.project, envFiles: opts.envFile, lenient: opts.lenient, specFile: opts.output });
+      for (const issue of r.issues) process.stderr.write(`${issue.level}: ${formatIssue(issue)}\n`);
+      if (!r.spec || r.text === undefined) throw new Exit(EXIT.invalid);
+      if (!opts.output) return void process.stdout.write(r.text);
+      writeFileSync(opts.output, r.text);
+      const count = (m?: object) => Object.keys(m ?? {}).length;
+      const warned = r.issues.length > 0 ? ` (${r.issues.length} warnings above)` : '';
+      process.stdout.write(`wrote ${opts.output}: stack ${r.spec.stack}, ${count(r.spec.networks)} networks, ${count(r.spec.containers)} containers${warned}\n`);
+    });
+
   cmd.command('plan')
     .description('show what apply would do, and why')
     .argument('<path...>', 'spec files or folders')

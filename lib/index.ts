@@ -10,3 +10,4 @@ export type { Action, Plan } from './plan/actions';
 export { renderPlan, planJson, summarize } from './plan/render';
 export { ApplyError, type ProgressEvent } from './apply/apply';
 export { Docknet, type DocknetOptions, type ApplyResult } from './docknet';
+export { importCompose, type ImportOptions, type ImportResult, type ImportIssue } from './compose/import';
