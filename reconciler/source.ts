@@ -82,8 +82,11 @@ export class GitSource implements SpecSource {
     this.mirror = join(options.stateDir, 'mirror.git');
     this.checkouts = join(options.stateDir, 'checkouts');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    // Earlier versions kept a persistent keyring here: a key removed from the file stayed trusted.
-    rmSync(join(options.stateDir, 'gnupg'), { recursive: true, force: true });
+    // Earlier versions kept a persistent keyring here (a key removed from the file stayed trusted); a
+    // keyring of one check is left only when the process was killed during that check.
+    if (existsSync(options.stateDir)) {
+      for (const f of readdirSync(options.stateDir)) if (/^gnupg(-|$)/.test(f)) rmSync(join(options.stateDir, f), { recursive: true, force: true });
+    }
   }
 
   describe(): string {

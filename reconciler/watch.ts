@@ -168,6 +168,8 @@ export async function watch(options: WatchOptions): Promise<void> {
   const followEngine = async () => {
     let first = true;
     while (!stopEvents.signal.aborted) {
+      // Whether the event stream was open: its end is the engine lost (even when a reconcile noticed first).
+      let following = false;
       try {
         await docknet.engine.ping();
         if (!first) {
@@ -176,12 +178,13 @@ export async function watch(options: WatchOptions): Promise<void> {
           reconciler.engineBack();
         }
         first = false;
+        following = true;
         await docknet.engine.events((e) => reconciler.onEngineEvent(e), stopEvents.signal);
       } catch {
         // not answering yet
       }
       if (stopEvents.signal.aborted) break;
-      if (reconciler.status.engine !== 'reconnecting') logger.warn({ event: 'engine-lost' }, 'the Docker engine stopped answering (its event stream ended): reconnecting');
+      if (following) logger.warn({ event: 'engine-lost' }, 'the Docker engine stopped answering (its event stream ended): reconnecting');
       reconciler.status.engine = 'reconnecting';
       first = false;
       await new Promise((r) => setTimeout(r, 1000));

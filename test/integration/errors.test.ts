@@ -6,7 +6,7 @@ import { Engine, EngineError } from '../../lib/drivers/docker';
 import { explainEngineError, type EngineSide } from '../../lib/drivers/engine-errors';
 import { LocalHost } from '../../lib/drivers/engine-host';
 import { loadDocuments } from '../../lib/spec/load';
-import { DOCKNET, IMAGE, docker, docknet, expectOk, run, tempSpec } from '../helpers';
+import { DOCKNET, ENGINE_ERROR_LINE, IMAGE, docker, docknet, expectOk, run, tempSpec } from '../helpers';
 
 const engine = new Engine();
 const side: EngineSide = { engine, host: new LocalHost() };
@@ -21,6 +21,8 @@ async function refusal(work: () => Promise<unknown>): Promise<EngineError> {
   }
   throw new Error('the engine did not refuse');
 }
+
+const ENGINE_LINE = expect.stringMatching(ENGINE_ERROR_LINE);
 
 describe('apply errors through the command line', () => {
   const PORT = tempSpec('errport.yaml', 'version: 1\nnetworks:\n  errport-net: { ipv4: { subnet: 10.218.1.0/24 } }\ncontainers:\n  errport-web:\n    image: docknet/busybox:latest\n    command: [sleep, "3600"]\n    init: true\n    networks: [errport-net]\n    publish:\n      - "127.0.0.1:18218:80/tcp"\n');
@@ -43,6 +45,7 @@ describe('apply errors through the command line', () => {
       `error:   create network errpool-fixed: ${spec}:6:21: networks.errpool-fixed.ipv4.subnet: ${inside} overlaps ${picked} of network errpool-picked (docknet stack errpool), already on the host: choose a subnet outside it, or remove that network`,
       'error: the host still differs from the spec:',
       'error:   create network errpool-fixed: network errpool-fixed does not exist',
+      ENGINE_LINE,
     ]);
     expect(r.stderr).toMatch(/(^|\n)  ✗ 3\/5 create network errpool-fixed \(\d+\.\d\ds\)\n/);
     expect(r.stderr).not.toContain('createNetwork');
@@ -58,6 +61,7 @@ describe('apply errors through the command line', () => {
       `error:   create container errport-web: ${PORT}:11:9: containers.errport-web.publish[0]: host port 127.0.0.1:18218/tcp is in use by process node (pid ${listener.pid}) on the engine's host: stop it, or publish another port`,
       'error: the host still differs from the spec:',
       'error:   create container errport-web: container errport-web does not exist',
+      ENGINE_LINE,
     ]);
     // Nothing half-made stays behind.
     expect((await docker('inspect', 'errport-web')).code).not.toBe(0);

@@ -1,7 +1,7 @@
 // Progress of a real image pull, from a registry on loopback (test/registry.ts) through the real engine:
 // piped, a line when the pull starts and one when it ends; on a terminal (a pty made by script(1)), a
 // live line with layers and bytes; a pull that fails, its reason once, and nothing changed.
-import { docker, docknet, DOCKNET, expectOk, run, tempSpec } from '../helpers';
+import { docker, docknet, DOCKNET, ENGINE_ERROR_LINE, expectOk, run, tempSpec } from '../helpers';
 import { startRegistry, type TestRegistry } from '../registry';
 
 const spec = (image: string) =>
@@ -57,7 +57,9 @@ describe('progress of an image pull', () => {
     expect(r.code).toBe(1);
     const reason = /✗ pull \S+ failed after \d+\.\ds: (.*)\n/.exec(r.stderr)?.[1] ?? '';
     expect(reason).toContain('manifest unknown');
-    expect(r.stderr).toBe(`  ↓ pulling ${missing}…\n  ✗ pull ${missing} failed after ${/failed after (\d+\.\ds)/.exec(r.stderr)![1]}: ${reason}\nerror: apply failed:\nerror:   pull image ${missing}: ${reason} — nothing was changed\n`);
+    const [said, engineLine] = [r.stderr.replace(/[^\n]*\n$/, ''), r.stderr.replace(/^[^]*\n([^\n]*)\n$/, '$1')];
+    expect(said).toBe(`  ↓ pulling ${missing}…\n  ✗ pull ${missing} failed after ${/failed after (\d+\.\ds)/.exec(r.stderr)![1]}: ${reason}\nerror: apply failed:\nerror:   pull image ${missing}: ${reason} — nothing was changed\n`);
+    expect(engineLine).toMatch(ENGINE_ERROR_LINE);
     expect((await docker('network', 'inspect', 'pull-net')).code).not.toBe(0);
   });
 });
