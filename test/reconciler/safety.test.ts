@@ -393,6 +393,8 @@ describe('docknet watch --require-signed-commits with PGP keys', () => {
     const byBob = repo.push({}, 'signed by bob', signedBy('bob'));
     await watcher.converged(byBob);
     expect(await exists('network', 'pgp-net2')).toBe(true);
+    // Each poll checks the commit with a keyring of its own: stopped, none is left behind.
+    expect(await watcher.stop()).toBe(0);
     expect(readdirSync(stateDir).filter((f) => f.startsWith('gnupg'))).toEqual([]);
   });
 });
