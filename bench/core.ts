@@ -104,6 +104,16 @@ async function timedAsync(fn: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
+/** A no-op takes a fraction of a second: one run is mostly noise, the median of a few is not. */
+const NOOP_RUNS = 5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const medianOf = (fn: () => void) => median(Array.from({ length: NOOP_RUNS }, () => timed(fn)));
+const medianOfAsync = async (fn: () => Promise<void>) => {
+  const times: number[] = [];
+  for (let i = 0; i < NOOP_RUNS; i++) times.push(await timedAsync(fn));
+  return median(times);
+};
+
 function apiCalls(output: string): string {
   return /\((\d+) Docker API calls\)/.exec(output)?.[1] ?? '?';
 }
@@ -124,12 +134,12 @@ async function main(): Promise<void> {
 
   console.log(`benchmark: ${NETWORKS} networks, ${CONTAINERS} containers (${CONCURRENCY} steps at once for docknet and the floor)`);
   const cli = { apply: timed(() => cliApply('cli')), noop: timed(() => cliCheck('cli')), destroy: timed(() => cliDestroy('cli')) };
-  const raw = { apply: await timedAsync(floor.apply), noop: await timedAsync(floor.noop), destroy: await timedAsync(floor.destroy) };
-  const cmp = { apply: timed(() => compose('up', '-d', '--quiet-pull')), noop: timed(() => compose('up', '-d')), destroy: timed(() => compose('down')) };
+  const raw = { apply: await timedAsync(floor.apply), noop: await medianOfAsync(floor.noop), destroy: await timedAsync(floor.destroy) };
+  const cmp = { apply: timed(() => compose('up', '-d', '--quiet-pull')), noop: medianOf(() => compose('up', '-d')), destroy: timed(() => compose('down')) };
   const out = { apply: '', noop: '', destroy: '' };
   const dn = {
     apply: timed(() => (out.apply = docknet('apply', spec, '--yes'))),
-    noop: timed(() => (out.noop = docknet('apply', spec, '--yes'))),
+    noop: medianOf(() => (out.noop = docknet('apply', spec, '--yes'))),
     destroy: timed(() => (out.destroy = docknet('destroy', spec, '--yes'))),
   };
   const ratio = (a: number, b: number) => (a / b).toFixed(2).padStart(5);
@@ -138,7 +148,7 @@ async function main(): Promise<void> {
     const name = what === 'noop' ? 'no-op apply' : what;
     console.log(`${name.padEnd(12)} ${dn[what].toFixed(2).padStart(7)}s ${cmp[what].toFixed(2).padStart(7)}s ${cli[what].toFixed(2).padStart(7)}s ${raw[what].toFixed(2).padStart(7)}s   ${ratio(dn[what], cmp[what])}   ${ratio(dn[what], cli[what])}  ${ratio(dn[what], raw[what])}   ${apiCalls(out[what])}`);
   }
-  console.log('ratios = docknet time / the other\'s time in this run (below 1: docknet is faster). compose: docker compose 2.40 up -d / up -d again / down of the same objects; CLI: docker commands one by one (its no-op is an inspect of each object, as a script checking the host would do); floor: raw Engine API calls on the socket, as many at once as docknet (its no-op: /info and the three listings).');
+  console.log(`ratios = docknet time / the other's time in this run (below 1: docknet is faster). no-op: the median of ${NOOP_RUNS} runs (the CLI's: one). compose: docker compose 2.40 up -d / up -d again / down of the same objects; CLI: docker commands one by one (its no-op is an inspect of each object, as a script checking the host would do); floor: raw Engine API calls on the socket, as many at once as docknet (its no-op: /info and the three listings).`);
 }
 
 main().catch((e) => {

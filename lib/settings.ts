@@ -23,6 +23,7 @@ export const NUMBER_SETTINGS = {
 
 export const SWITCH_SETTINGS = {
   DOCKNET_SSH_MULTIPLEX: { meaning: 'whether to share one ssh connection per engine host', values: ['1', '0'] },
+  DOCKNET_PARSE_CACHE: { meaning: 'whether to keep what large spec files parsed to (~/.cache/docknet/parsed), so an unchanged file is not parsed again', values: ['1', '0'] },
 } satisfies Record<string, SwitchSetting>;
 
 export type NumberSettingName = keyof typeof NUMBER_SETTINGS;

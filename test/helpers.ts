@@ -103,10 +103,10 @@ export async function httpGetEventually(host: string, port: number, expected: st
   return last;
 }
 
-/** The engine the tests run against (DOCKER_HOST): its version, as `docker version` reports it. */
 /** The last line of a failed command: the engine it ran against (every error names it). */
 export const ENGINE_ERROR_LINE = /^error: on engine unix:\/\/\S+ \(Docker \S+ on \S+, firewall iptables\)$/;
 
+/** The engine the tests run against (DOCKER_HOST): its version, as `docker version` reports it. */
 export function engineVersion(): string {
   return execFileSync('docker', ['version', '--format', '{{.Server.Version}}']).toString().trim();
 }

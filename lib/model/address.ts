@@ -15,21 +15,41 @@ function toBigInt(bytes: number[]): bigint {
   return bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 
-/** The family of an address written plainly, as Docker reads it; undefined when it is not one. */
-export function addressFamily(text: string): Family | undefined {
+/**
+ * Results by text, bounded: a plan compares every subnet of the spec with every network on the host,
+ * and ipaddr's parse of the same few texts would otherwise be most of a no-op's work.
+ */
+function remembered<T>(compute: (text: string) => T): (text: string) => T {
+  const known = new Map<string, T>();
+  return (text) => {
+    if (known.has(text)) return known.get(text)!;
+    if (known.size >= 10_000) known.clear();
+    const value = compute(text);
+    known.set(text, value);
+    return value;
+  };
+}
+
+const parsedAddress = remembered((text: string): { family: Family; value: bigint } | undefined => {
   // ipaddr also reads zones (fe80::1%eth0) and IPv4 parts in octal or hex (010.0.0.1, ::ffff:0x0a.0.0.1).
   if (!/^[0-9A-Fa-f:.]+$/.test(text) || !ipaddr.isValid(text)) return undefined;
   const v4 = text.slice(text.lastIndexOf(':') + 1);
   if (v4.includes('.') && !ipaddr.IPv4.isValidFourPartDecimal(v4)) return undefined;
-  return ipaddr.parse(text).kind();
+  const address = ipaddr.parse(text);
+  return { family: address.kind(), value: toBigInt(address.toByteArray()) };
+});
+
+/** The family of an address written plainly, as Docker reads it; undefined when it is not one. */
+export function addressFamily(text: string): Family | undefined {
+  return parsedAddress(text)?.family;
 }
 
 export function addressValue(text: string): bigint {
-  return toBigInt(ipaddr.parse(text).toByteArray());
+  return parsedAddress(text)?.value ?? toBigInt(ipaddr.parse(text).toByteArray());
 }
 
 /** Parses a CIDR block; undefined when it is not one. A host part that is not zero is refused. */
-export function parseBlock(text: string): Block | undefined {
+export const parseBlock = remembered((text: string): Block | undefined => {
   const slash = text.indexOf('/');
   if (slash < 0) return undefined;
   const family = addressFamily(text.slice(0, slash));
@@ -42,8 +62,9 @@ export function parseBlock(text: string): Block | undefined {
   const size = 1n << BigInt(bits - prefix);
   const first = (value / size) * size;
   if (first !== value) return undefined;
-  return { family, first, last: first + size - 1n, prefix, text };
-}
+  // Shared by every caller that parses the same text: frozen, so none can change it for the others.
+  return Object.freeze({ family, first, last: first + size - 1n, prefix, text });
+});
 
 export function blockContains(block: Block, address: string): boolean {
   if (addressFamily(address) !== block.family) return false;

@@ -81,13 +81,17 @@ export function subnetsOf(info: Pick<NetworkInfo, 'IPAM'>): ObservedNetwork['sub
   return out;
 }
 
+/** The subnets a network holds, as blocks. */
+export function subnetBlocks(info: Pick<NetworkInfo, 'IPAM'>): Block[] {
+  return ((info.IPAM?.Config ?? []) as { Subnet?: string }[]).flatMap((c) => {
+    const block = c.Subnet ? parseBlock(c.Subnet) : undefined;
+    return block ? [block] : [];
+  });
+}
+
 /** The subnet of a network that overlaps a block, if one does. */
 export function overlappingSubnet(info: Pick<NetworkInfo, 'IPAM'>, block: Block): Block | undefined {
-  for (const c of (info.IPAM?.Config ?? []) as { Subnet?: string }[]) {
-    const held = c.Subnet ? parseBlock(c.Subnet) : undefined;
-    if (held && blocksOverlap(held, block)) return held;
-  }
-  return undefined;
+  return subnetBlocks(info).find((held) => blocksOverlap(held, block));
 }
 
 function observeNetwork(info: NetworkInfo): ObservedNetwork {

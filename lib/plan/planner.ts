@@ -1,7 +1,7 @@
 // The planner: desired stacks + observed host → ordered, explained actions. Pure: it reads nothing
 // itself, so every decision can be tested without an engine. Conflicts with what docknet does not own
 // are errors against the spec (file and path), raised before anything changes.
-import { parseBlock, sameAddress } from '../model/address';
+import { blocksOverlap, parseBlock, sameAddress, type Block } from '../model/address';
 import type { ContainerSpec, EndpointSpec, RouteSpec, Stack } from '../model/types';
 import { emptyStack, routeEnds } from '../model/normalize';
 import { IssueList } from '../spec/errors';
@@ -9,7 +9,7 @@ import { ruleKey, type OwnedRule } from '../drivers/firewall';
 import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, PlanNote, RouteAction } from './actions';
 import { hashOf, LABEL, networkDefinition, primaryEndpoint } from './desired';
 import { containerDifferences, networkDifferences } from './differences';
-import { overlappingSubnet, routeEndOf, type ObservedContainer, type ObservedHost, type ObservedNetwork } from './observe';
+import { routeEndOf, subnetBlocks, type ObservedContainer, type ObservedHost, type ObservedNetwork } from './observe';
 import { ManagerConflict, managerProblem, ownedBy, ownershipProblem } from './ownership';
 import { describeRoute, describeRule, followRule, routeNotes, routeRules, type RouteEnd } from './route-rules';
 
@@ -339,14 +339,16 @@ function hostConflicts(stacks: Stack[], host: ObservedHost, actions: Action[], i
     const owner = ownedBy(n.labels);
     return !(owner !== undefined && planned.has(owner) && (goingAway.has(n.name) || stacks.some((s) => s.networks.some((d) => d.name === n.name))));
   });
+  // Each network on the host is read once, not once per network of the spec.
+  const held = survivors.flatMap((other) => subnetBlocks(other.info).map((block) => ({ other, block })));
   for (const n of stacks.flatMap((s) => s.networks)) {
     for (const family of ['ipv4', 'ipv6'] as const) {
       const block = n[family]?.subnet ? parseBlock(n[family]!.subnet!) : undefined;
       if (!block) continue;
-      for (const other of survivors) {
-        const clash = overlappingSubnet(other.info, block);
-        if (clash) issues.add(n.source, [family, 'subnet'], `${block.text} overlaps ${clash.text} of network ${other.name} already on the host`);
-      }
+      // The first subnet of each network that overlaps, as one message per network.
+      const clashes = new Map<ObservedNetwork, Block>();
+      for (const h of held) if (!clashes.has(h.other) && blocksOverlap(h.block, block)) clashes.set(h.other, h.block);
+      for (const [other, clash] of clashes) issues.add(n.source, [family, 'subnet'], `${block.text} overlaps ${clash.text} of network ${other.name} already on the host`);
     }
     if (n.parent !== undefined && host.links) {
       const base = n.vlan === undefined ? n.parent : n.parent.slice(0, n.parent.lastIndexOf('.'));

@@ -1,6 +1,7 @@
 // Loading spec files: YAML or JSON, one document each, checked against the schema with exact paths
 // and line numbers, then normalized and merged per stack, then validated as a whole.
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { cachedParse, rememberParse } from './parse-cache';
 import { basename, extname, join, resolve } from 'node:path';
 import { Lexer, LineCounter, Parser, parseDocument, isAlias, isMap, isNode, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -218,16 +219,15 @@ function parseFile(file: string, issues: IssueList): ParsedFile | undefined {
     issues.add({ file, path: [] }, [], `cannot read: ${(e as Error).message}`);
     return undefined;
   }
+  const cached = cachedParse(text);
+  if (cached !== undefined) return checkSchema({ file, doc: cached, position: positionsOnDemand(text) }, issues);
   const malformed = `malformed ${extname(file) === '.json' ? 'JSON' : 'YAML'}`;
   const deep = tooDeep(text);
   if (deep) {
     issues.issues.push({ file, path: [], message: `${malformed}: nested deeper than ${MAX_DEPTH} levels`, position: `${deep.line}:${deep.col}` });
     return undefined;
   }
-  const lines = new LineCounter();
-  // Keys are unique as JavaScript sees them: 1 and "1" (or null and "") would be one key.
-  const uniqueKeys = (a: unknown, b: unknown) => a === b || (jsKey(a) !== undefined && jsKey(a) === jsKey(b));
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys });
+  const { doc, lines } = parseText(text);
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
       const { line, col } = lines.linePos(err.pos[0]);
@@ -255,7 +255,27 @@ function parseFile(file: string, issues: IssueList): ParsedFile | undefined {
     issues.issues.push({ file, path: [], message: `${malformed}: ${message.split('\n')[0]}`, position: pos && `${pos.line}:${pos.col}` });
     return undefined;
   }
+  rememberParse(text, value);
   return checkSchema({ file, doc: value, position: positionIn(doc, lines) }, issues);
+}
+
+function parseText(text: string): { doc: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  // Keys are unique as JavaScript sees them: 1 and "1" (or null and "") would be one key.
+  const uniqueKeys = (a: unknown, b: unknown) => a === b || (jsKey(a) !== undefined && jsKey(a) === jsKey(b));
+  return { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys }), lines };
+}
+
+/** Positions of a text whose value came from the parse cache: it is parsed again only if a message needs one. */
+function positionsOnDemand(text: string): (path: SpecPath) => string | undefined {
+  let position: ((path: SpecPath) => string | undefined) | undefined;
+  return (path) => {
+    if (!position) {
+      const { doc, lines } = parseText(text);
+      position = positionIn(doc, lines);
+    }
+    return position(path);
+  };
 }
 
 /** How a spec file is named in a stack's origin: its real path, unless the caller knows better. */
