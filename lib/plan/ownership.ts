@@ -102,14 +102,18 @@ export function ownedShims(links: LinkReading | undefined, stack: string): { lin
   });
 }
 
-/** Every stack docknet knows of on the host: by its objects' labels, its rules' comments and its record. */
-export function stackNames(host: Pick<ObservedHost, 'records' | 'networks' | 'containers' | 'rules'>): string[] {
+/** Every stack docknet knows of on the host: by its objects' labels, its rules' comments, its host shims' aliases and its record. */
+export function stackNames(host: Pick<ObservedHost, 'records' | 'networks' | 'containers' | 'rules' | 'links'>): string[] {
   const names = new Set<string>(host.records.keys());
   for (const o of [...host.networks.values(), ...host.containers.values()]) {
     const owner = ownedBy(o.labels);
     if (owner) names.add(owner);
   }
   for (const r of host.rules ?? []) names.add(r.stack);
+  for (const link of host.links?.byName.values() ?? []) {
+    const owner = parseOwnerTag(link.alias);
+    if (owner) names.add(owner.stack);
+  }
   return [...names].sort();
 }
 

@@ -16,6 +16,10 @@ import { protoBlock, RESOURCES } from '../../providers/terraform/schema';
 import { actionSource } from '../../lib/plan/actions';
 import { planJson, renderPlan } from '../../lib/plan/render';
 import { formatIssue, issueAt } from '../../lib/spec/errors';
+import { inventory } from '../../lib/inventory/inventory';
+import { renderInventory } from '../../lib/inventory/report';
+import { stackNames } from '../../lib/plan/ownership';
+import { topology } from '../../lib/graph/topology';
 
 const load = (doc: object, file = 'seg.yaml'): Stack[] => loadDocuments([{ file, doc: { version: 1, stack: 'seg', ...doc } }]);
 
@@ -270,10 +274,10 @@ describe('the host shim in the front-ends', () => {
   });
 });
 
-describe('the host shim in plans and apply errors', () => {
+describe('the host shim in plans, apply errors, ls and graph', () => {
   const spec = withShim(SEGMENT.macvlan.hostShim);
 
-  test('a plan shows what a shim builds (its spec values, parent and route), its JSON the desired and current values', () => {
+  test('a plan shows what a shim builds (its spec values, parent and route), its JSON the network, desired and current', () => {
     const plan = planStacks(spec, host([segmentNetwork(spec[0])], [ETH9, ETH9_10, { ...SHIM, up: false }]));
     expect(renderPlan(plan).split('\n')).toEqual(expect.arrayContaining([
       '-/+ shim dn-shim10 (replace)',
@@ -288,6 +292,7 @@ describe('the host shim in plans and apply errors', () => {
         kind: 'shim',
         op: 'replace',
         name: 'dn-shim10',
+        network: 'seg10',
         desired: { name: 'dn-shim10', address: '192.168.10.254', parent: 'eth9.10', route: '192.168.10.0/25' },
         current: { name: 'dn-shim10', address: '192.168.10.254', parent: 'eth9.10', route: '192.168.10.0/25', kind: 'macvlan', mode: 'bridge', state: 'down' },
       }),
@@ -297,5 +302,23 @@ describe('the host shim in plans and apply errors', () => {
   test("a failed shim step points at the network's hostShim in the spec file", () => {
     const [create] = planStacks(spec, host([segmentNetwork(spec[0])], [ETH9, ETH9_10])).actions;
     expect(formatIssue(issueAt(actionSource(create)!, [], 'host shim dn-shim10: RTNETLINK answers: File exists'))).toBe('seg.yaml: networks.seg10.macvlan.hostShim: host shim dn-shim10: RTNETLINK answers: File exists');
+  });
+
+  test('ls lists a stack\'s shims, a shim whose network is gone as drift, and a stack that only has a shim left', () => {
+    const h = host([], [ETH9, ETH9_10, SHIM, link('dn-other', { kind: 'macvlan', parent: 'eth9', alias: 'docknet:gone:seg30' })]);
+    expect(stackNames(h)).toEqual(['gone', 'seg']);
+    const found = inventory(h);
+    expect(found.stacks.find((x) => x.name === 'seg')).toMatchObject({
+      shims: [{ name: 'dn-shim10', network: 'seg10', parent: 'eth9.10', addresses: ['192.168.10.254/32'] }],
+      drift: ['host shim dn-shim10: network seg10 is gone, the shim remains: docknet destroy --stack seg removes it'],
+    });
+    expect(renderInventory(found)).toContain('  shim       dn-shim10  network seg10  192.168.10.254/32  on eth9.10');
+    const upAndOwned = inventory(host([segmentNetwork(spec[0])], [ETH9, ETH9_10, SHIM]));
+    expect(upAndOwned.stacks.map((x) => x.drift)).toEqual([[]]);
+  });
+
+  test('the graph names the shim in its network', () => {
+    const [graph] = topology(spec).stacks;
+    expect(graph.nodes.find((n) => n.name === 'seg10')?.lines.map((l) => l.text)).toContain('host shim dn-shim10 192.168.10.254');
   });
 });
