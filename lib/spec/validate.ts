@@ -1,7 +1,7 @@
 // Checks that need the whole desired state: references, addresses, overlaps, ports, names.
 // Everything here runs before the host is touched; host-aware checks live in the planner.
 import type { Block } from '../model/address';
-import { addressFamily, addressValue, blockContains, blockInside, blocksOverlap, canonicalAddress, MAC_PATTERN, parseBlock } from '../model/address';
+import { addressFamily, addressValue, blockContains, blockInside, blocksOverlap, canonicalAddress, MAC_PATTERN, parseBlock, sameAddress } from '../model/address';
 import { dockerNameProblem, interfaceNameProblem } from '../model/names';
 import type { ContainerSpec, Family, Ipam, NetworkSpec, Publish, Source, Stack } from '../model/types';
 import { IssueList } from './errors';
@@ -64,8 +64,6 @@ function checkNetwork(net: NetworkSpec, issues: IssueList): void {
   }
 }
 
-const sameIp = (a: string | undefined, b: string) => a !== undefined && addressFamily(a) === addressFamily(b) && canonicalAddress(a) === canonicalAddress(b);
-
 /** Why a host shim's address will not do: it must be in the segment, and no container may ever get it. */
 function shimAddressProblem(net: NetworkSpec, address: string, subnet: Block | undefined): string | undefined {
   const ipv4 = net.ipv4;
@@ -75,8 +73,8 @@ function shimAddressProblem(net: NetworkSpec, address: string, subnet: Block | u
   if (!blockContains(subnet, address)) return `${address} is outside the subnet ${subnet.text}`;
   const value = addressValue(address);
   if (subnet.prefix < 31 && (value === subnet.first || value === subnet.last)) return `${address} is the ${value === subnet.first ? 'network' : 'broadcast'} address of the subnet ${subnet.text}`;
-  if (sameIp(ipv4.gateway, address)) return `${address} is the gateway of network ${net.name}`;
-  const reserved = Object.values(ipv4.auxAddresses ?? {}).some((aux) => sameIp(aux, address));
+  if (sameAddress(ipv4.gateway, address)) return `${address} is the gateway of network ${net.name}`;
+  const reserved = Object.values(ipv4.auxAddresses ?? {}).some((aux) => sameAddress(aux, address));
   const pool = ipv4.ipRange ? parseBlock(ipv4.ipRange) : subnet;
   if (reserved || !pool || !blockContains(pool, address)) return undefined;
   const where = ipv4.ipRange ? `ipv4.ipRange ${ipv4.ipRange}` : 'the subnet (no ipv4.ipRange)';
@@ -188,9 +186,9 @@ function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: B
           if (other) {
             const who = other.container.service === c.service ? `replica ${other.container.name}` : `container ${other.container.name}`;
             issues.add(c.source, at(family), `${address} is taken twice: also by ${who}${c.name !== c.service ? ' (a static address cannot serve replicas)' : ''}`);
-          } else if (sameIp(gateway, address)) {
+          } else if (sameAddress(gateway, address)) {
             issues.add(c.source, at(family), `${address} is the gateway of network ${net.name}`);
-          } else if (net.hostShim && sameIp(net.hostShim.address, address)) {
+          } else if (net.hostShim && sameAddress(net.hostShim.address, address)) {
             issues.add(c.source, at(family), `${address} is the address of the host shim ${net.hostShim.name} of network ${net.name}`);
           } else addresses.set(key, { container: c, path: at(family) });
         }

@@ -20,6 +20,7 @@ import { inventory } from '../../lib/inventory/inventory';
 import { renderInventory } from '../../lib/inventory/report';
 import { stackNames } from '../../lib/plan/ownership';
 import { topology } from '../../lib/graph/topology';
+import { observedHost } from './observed';
 
 const load = (doc: object, file = 'seg.yaml'): Stack[] => loadDocuments([{ file, doc: { version: 1, stack: 'seg', ...doc } }]);
 
@@ -30,8 +31,6 @@ const SEGMENT = {
   ipv4: { subnet: '192.168.10.0/24', ipRange: '192.168.10.0/25', gateway: '192.168.10.1' },
 };
 const withShim = (shim: object | undefined, extra: object = {}) => load({ networks: { seg10: { ...SEGMENT, macvlan: { parent: 'eth9', vlan: 10, ...(shim ? { hostShim: shim } : {}) }, ...extra } } });
-
-const ENGINE = { id: 'T', endpoint: 'unix:///var/run/docker.sock', name: 't', version: '20.10.24', firewallBackend: 'iptables' };
 
 /** The segment network as docknet made it (owned, same definition), using parent `parent`. */
 function segmentNetwork(stack: Stack | undefined, labels: Record<string, string> = {}, name = 'seg10', parent = 'eth9.10'): ObservedNetwork {
@@ -52,16 +51,7 @@ const SHIM = link('dn-shim10', { kind: 'macvlan', parent: 'eth9.10', mode: 'brid
 const SHIM_ROUTE: HostRoute = { dst: '192.168.10.0/25', dev: 'dn-shim10' };
 
 function host(networks: ObservedNetwork[], links: HostLink[] | undefined, routes: HostRoute[] = [SHIM_ROUTE], detailed = true): ObservedHost {
-  return {
-    engine: ENGINE,
-    layout: { rawExemptions: false, ipv6: false },
-    networks: new Map(networks.map((n) => [n.name, n])),
-    containers: new Map(),
-    records: new Map(),
-    endpointRecords: [],
-    rules: [],
-    links: links && { byName: new Map(links.map((l) => [l.name, l])), detailed, routes },
-  };
+  return observedHost(networks, { links: links && { byName: new Map(links.map((l) => [l.name, l])), detailed, routes } });
 }
 
 const ops = (stacks: Stack[], h: ObservedHost, prune?: { networks: string[] }) => planStacks(stacks, h, prune ? { prune } : {}).actions.map((a) => `${a.op} ${a.kind} ${a.name}`);
