@@ -5,20 +5,26 @@ import { Engine } from './drivers/docker';
 import { resolveEndpoint, type Endpoint } from './drivers/endpoint';
 import { engineHost } from './drivers/engine-host';
 import { Firewall } from './drivers/firewall';
+import { HostLinks } from './drivers/links';
 import { withEngineLock, type LockHolder } from './drivers/lock';
 import type { Stack } from './model/types';
 import type { Plan } from './plan/actions';
 import { observeHost, type ObservedHost } from './plan/observe';
-import { recordLabels, recordVolumeName, ownedBy } from './plan/ownership';
+import { recordLabels, recordVolumeName, ownedBy, ownedShims } from './plan/ownership';
 import { emptyStack, planStacks, type PlanOptions, type PruneScope } from './plan/planner';
 import { LABEL } from './plan/desired';
 import { describeEngine } from './plan/render';
 import { ApplyError, executePlan, prepareImages, remainingDifferences, type ProgressEvent } from './apply/apply';
 import { Rollback } from './apply/rollback';
 
-/** Whether a stack owns any network, container or rule on the host. */
+/** Whether a stack owns any network, container, rule, endpoint record or host shim on the host. */
 function ownsAnything(host: ObservedHost, stack: string): boolean {
-  return [...host.networks.values(), ...host.containers.values()].some((o) => ownedBy(o.labels) === stack) || (host.rules ?? []).some((r) => r.stack === stack) || host.endpointRecords.some((r) => r.stack === stack);
+  return (
+    [...host.networks.values(), ...host.containers.values()].some((o) => ownedBy(o.labels) === stack) ||
+    (host.rules ?? []).some((r) => r.stack === stack) ||
+    host.endpointRecords.some((r) => r.stack === stack) ||
+    ownedShims(host.links, stack).length > 0
+  );
 }
 
 export interface DocknetOptions {
@@ -86,18 +92,21 @@ export function samePlan(a: Plan, b: Plan): boolean {
 export class Docknet {
   readonly engine: Engine;
   readonly firewall: Firewall;
+  readonly links: HostLinks;
   readonly manager: string;
 
   constructor(private readonly options: DocknetOptions = {}) {
-    // The engine and the firewall of its host, from one resolved endpoint: they can never disagree.
+    // The engine, and the firewall and links of its host, from one resolved endpoint: they can never disagree.
     const endpoint = options.endpoint ?? resolveEndpoint({ host: options.dockerHost, hostSource: options.dockerHostSource ?? 'dockerHost', context: options.context });
     this.engine = new Engine(endpoint);
-    this.firewall = new Firewall(engineHost(endpoint, { helperImage: options.firewallHelper || process.env.DOCKNET_FIREWALL_HELPER || undefined }));
+    const host = engineHost(endpoint, { helperImage: options.firewallHelper || process.env.DOCKNET_FIREWALL_HELPER || undefined });
+    this.firewall = new Firewall(host);
+    this.links = new HostLinks(host);
     this.manager = options.manager ?? 'cli';
   }
 
   observe(stacks: Stack[]): Promise<ObservedHost> {
-    return observeHost(this.engine, this.firewall, stacks);
+    return observeHost(this, stacks);
   }
 
   private planOptions(options: PlanOptions): PlanOptions {
@@ -175,6 +184,7 @@ export class Docknet {
     const ctx = {
       engine: this.engine,
       firewall: this.firewall,
+      links: this.links,
       host,
       created: new Map(),
       manager: this.manager,

@@ -107,7 +107,8 @@ export interface ResourceReading {
 export async function readResource(dn: Docknet, ref: ResourceRef, origin: string, options: { takeOver?: boolean } = {}): Promise<ResourceReading> {
   const stack = resourceStack(ref, origin);
   const plan = await dn.plan([stack], { prune: resourceScope(ref), takeOver: options.takeOver });
-  const creates = plan.actions.filter((a) => a.op === 'create').length;
+  // The resource's own objects: a network whose shim is missing still exists.
+  const creates = plan.actions.filter((a) => a.op === 'create' && a.kind === ref.kind).length;
   const total = ref.kind === 'container' ? stack.containers.length : 1;
   return { exists: creates < total, drift: plan.actions };
 }

@@ -76,6 +76,12 @@ export function expectOk(r: Result): void {
   if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
 }
 
+/** A veth pair of the test's own, both ends up, made fresh: its first end serves as a macvlan/ipvlan parent. */
+export async function vethPair(a: string, b: string): Promise<void> {
+  await run('ip', ['link', 'del', a]);
+  for (const args of [['link', 'add', a, 'type', 'veth', 'peer', 'name', b], ['link', 'set', a, 'up'], ['link', 'set', b, 'up']]) expectOk(await run('ip', args));
+}
+
 /** Opens a TCP connection, sends an HTTP GET and returns what came back, or "error <code>". */
 export function httpGet(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {

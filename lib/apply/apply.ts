@@ -4,7 +4,7 @@ import { EngineError, EngineUnreachable, errorText } from '../drivers/docker';
 import { explainEngineError, type FailedObject } from '../drivers/engine-errors';
 import type { Stack } from '../model/types';
 import { actionSource, type Action, type Plan } from '../plan/actions';
-import { observeHost } from '../plan/observe';
+import { observeHost, type HostAccess } from '../plan/observe';
 import { planStacks, type PlanOptions } from '../plan/planner';
 import { actionTitle } from '../plan/render';
 import { formatIssue, issueAt } from '../spec/errors';
@@ -112,6 +112,6 @@ export async function executePlan(plan: Plan, ctx: ApplyContext, options: ApplyO
 }
 
 /** Re-reads the host and plans again: a converged host leaves nothing to do. */
-export async function remainingDifferences(stacks: Stack[], ctx: Pick<ApplyContext, 'engine' | 'firewall'>, options: PlanOptions = {}): Promise<Plan> {
-  return planStacks(stacks, await observeHost(ctx.engine, ctx.firewall, stacks), options);
+export async function remainingDifferences(stacks: Stack[], ctx: HostAccess, options: PlanOptions = {}): Promise<Plan> {
+  return planStacks(stacks, await observeHost(ctx, stacks), options);
 }

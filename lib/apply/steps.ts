@@ -1,23 +1,20 @@
 // From actions to steps on the host, in phases that respect dependencies: what goes away first
-// (routes, containers, endpoints, then networks), then what comes (networks, containers and endpoints,
-// then routes). Steps inside one phase are independent and run in parallel.
+// (routes, containers, endpoints, host shims, then networks), then what comes (networks, containers,
+// endpoints and host shims, then routes). Steps inside one phase are independent and run in parallel.
 import type Docker from 'dockerode';
-import type { Engine } from '../drivers/docker';
 import { EngineError } from '../drivers/docker';
-import { ruleKey, type Firewall, type Rule } from '../drivers/firewall';
+import { ruleKey, type Rule } from '../drivers/firewall';
 import type { EndpointSpec, NetworkSpec } from '../model/types';
 import { endpointRecordLabels, endpointRecordName } from '../plan/ownership';
 import type { Action } from '../plan/actions';
 import { containerCreateRequest, endpointRequest, networkCreateRequest, primaryEndpoint } from '../plan/desired';
-import { bridgeInterfaceOf, routeEndOf, subnetsOf, type ObservedHost } from '../plan/observe';
+import { bridgeInterfaceOf, routeEndOf, subnetsOf, type HostAccess, type ObservedHost } from '../plan/observe';
 import { followRule, routeRules, type RouteEnd } from '../plan/route-rules';
 import { awaitDependencies } from './dependencies';
 import { finishReplacement, rememberEndpoint, removeForReplacement, restoreEndpoint, setAside, type SetAside } from './replace';
 import type { Rollback } from './rollback';
 
-export interface ApplyContext {
-  engine: Engine;
-  firewall: Firewall;
+export interface ApplyContext extends HostAccess {
   host: ObservedHost;
   /** Bridge networks created during this apply, as route ends. */
   created: Map<string, RouteEnd>;
@@ -175,6 +172,12 @@ export function stepsFor(action: Action): Step[] {
             await ctx.engine.disconnect(action.network, action.container);
           })]
         : [step(4, 'connect', (ctx) => (action.restore ? restoreEndpoint(ctx, action.network, action.container) : ctx.engine.connect(action.network, action.container, endpointRequest(action.endpoint!))))];
+    case 'shim': {
+      // Away before the networks go (Docker may remove the VLAN sub-interface it hangs off), back once they are there.
+      const make = step(4, 'create', (ctx) => ctx.links.addShim(action.desired!));
+      const remove = step(1, 'remove', (ctx) => ctx.links.remove(action.name));
+      return action.op === 'create' ? [make] : action.op === 'remove' ? [remove] : [remove, make];
+    }
     case 'route':
       return action.op === 'remove'
         ? [step(1, 'remove', async (ctx) => { for (const rule of action.existing) await ctx.firewall.delete(rule); })]

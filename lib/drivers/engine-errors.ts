@@ -13,7 +13,7 @@ import { featureInError, isMissingKernelFeature, kernelFeature } from './links';
 
 /** What failed: the object of the step, with its desired spec when it has one. */
 export interface FailedObject {
-  kind: 'network' | 'container' | 'endpoint' | 'route';
+  kind: 'network' | 'container' | 'endpoint' | 'route' | 'shim';
   name: string;
   network?: NetworkSpec;
   container?: ContainerSpec;

@@ -4,10 +4,9 @@
 // reads and writes always in the same place. docknet's rules live in chains Docker creates and never
 // flushes (DOCKER-USER in filter, PREROUTING in raw); each carries the comment
 // docknet:<stack>:<route>, which is how docknet knows what it owns.
+import { parseOwnerTag } from '../model/owner-tag';
 import type { Family } from '../model/types';
 import { HostUnavailable, LocalHost, type EngineHost } from './engine-host';
-
-export const COMMENT_PREFIX = 'docknet:';
 
 /** A chain of one table of one address family: where a rule lives. */
 export interface RulePlace {
@@ -45,18 +44,10 @@ export function splitRule(line: string): string[] {
   return out;
 }
 
-export function ruleComment(stack: string, route: string): string {
-  return `${COMMENT_PREFIX}${stack}:${route}`;
-}
-
 function parseComment(args: string[]): { stack: string; route: string } | undefined {
   const i = args.indexOf('--comment');
-  const c = i >= 0 ? args[i + 1] : undefined;
-  if (!c?.startsWith(COMMENT_PREFIX)) return undefined;
-  const rest = c.slice(COMMENT_PREFIX.length);
-  const colon = rest.indexOf(':');
-  if (colon < 0) return undefined;
-  return { stack: rest.slice(0, colon), route: rest.slice(colon + 1) };
+  const owner = parseOwnerTag(i >= 0 ? args[i + 1] : undefined);
+  return owner && { stack: owner.stack, route: owner.id };
 }
 
 export class FirewallError extends Error {

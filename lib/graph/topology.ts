@@ -80,6 +80,7 @@ function networkLines(net: NetworkSpec): TextLine[] {
     if (ipam.ipRange) lines.push(line(`range ${ipam.ipRange}`));
   }
   if (net.parent) lines.push(line(`parent ${net.parent}${net.vlan === undefined ? '' : ` (VLAN ${net.vlan})`}`));
+  if (net.hostShim) lines.push(line(`host shim ${net.hostShim.name} ${net.hostShim.address}`));
   const extras = [];
   if (o[BRIDGE_OPTION.mtu]) extras.push(`mtu ${o[BRIDGE_OPTION.mtu]}`);
   if (o[BRIDGE_OPTION.ifacePrefix]) extras.push(`ifaces ${o[BRIDGE_OPTION.ifacePrefix]}0, ${o[BRIDGE_OPTION.ifacePrefix]}1…`);

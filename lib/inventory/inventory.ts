@@ -1,5 +1,6 @@
 // What docknet owns on an engine, by stack, read from the engine alone (no spec files): the networks
-// and containers with its labels, the routes known by their rules' comments, the manager of each
+// and containers with its labels, the routes known by their rules' comments, the host shims known by
+// their links' aliases (where the engine's host links were read), the manager of each
 // stack, and the drift that shows without a spec — stopped containers, leftovers of interrupted
 // runs, missing replicas, routes whose rules are incomplete or point at bridges that are gone. What
 // needs the spec (changed settings, objects removed by hand) cannot be seen here: `docknet status`.
@@ -7,7 +8,7 @@ import { ruleKey, type OwnedRule, type Rule } from '../drivers/firewall';
 import { normalizeRoute } from '../model/normalize';
 import { routeEndOf, type ObservedContainer, type ObservedHost, type ObservedNetwork } from '../plan/observe';
 import { definitionOf, LABEL } from '../plan/desired';
-import { ownedBy, stackManager, stackNames } from '../plan/ownership';
+import { ownedBy, ownedShims, stackManager, stackNames } from '../plan/ownership';
 import { describeRoute, ruleCommand, routeRules, type EngineFacts } from '../plan/route-rules';
 import { routeDocFromRules } from '../spec/from-host';
 import { asideName } from '../apply/replace';
@@ -41,6 +42,17 @@ export interface RouteEntry {
   rules: Rule[];
 }
 
+export interface ShimEntry {
+  /** The host link's name. */
+  name: string;
+  /** The network whose segment it joins. */
+  network: string;
+  /** The link it hangs off. */
+  parent?: string;
+  /** Its IPv4 addresses, in CIDR form. */
+  addresses: string[];
+}
+
 export interface StackEntry {
   name: string;
   /** Its manager (cli, terraform, pulumi, watch:<id>), since when, and how that is known. */
@@ -50,6 +62,8 @@ export interface StackEntry {
   networks: NetworkEntry[];
   containers: ContainerEntry[];
   routes: RouteEntry[];
+  /** Host shims (macvlan links of the engine's host), when its links were read. */
+  shims: ShimEntry[];
   /** Differences from what docknet would make, seen without the spec. */
   drift: string[];
 }
@@ -119,6 +133,14 @@ function routeEntry(stack: string, id: string, rules: OwnedRule[], host: Observe
   return { entry, drift };
 }
 
+/** A host shim whose network is gone, or that is down. */
+function shimDrift(stack: string, shims: ReturnType<typeof ownedShims>, host: ObservedHost): string[] {
+  return shims.flatMap(({ link, network }) => {
+    if (!host.networks.has(network)) return [`host shim ${link.name}: network ${network} is gone, the shim remains: docknet destroy --stack ${stack} removes it`];
+    return link.up ? [] : [`host shim ${link.name} is down: the next apply makes it again`];
+  });
+}
+
 function stackEntry(name: string, host: ObservedHost): StackEntry {
   const mine = <T extends { labels: Record<string, string> }>(items: Iterable<T>) => [...items].filter((o) => ownedBy(o.labels) === name);
   const networks = mine(host.networks.values());
@@ -126,8 +148,9 @@ function stackEntry(name: string, host: ObservedHost): StackEntry {
   const record = host.records.get(name);
   const rules = (host.rules ?? []).filter((r) => r.stack === name);
   const routes = [...new Set(rules.map((r) => r.route))].map((id) => routeEntry(name, id, rules.filter((r) => r.route === id), host));
-  const drift = [...containerDrift(containers), ...routes.flatMap((r) => r.drift)];
-  if (record && networks.length + containers.length + rules.length === 0) drift.push(`only its stack record ${record.volume} is left: docknet destroy --stack ${name} removes it`);
+  const shims = ownedShims(host.links, name);
+  const drift = [...containerDrift(containers), ...routes.flatMap((r) => r.drift), ...shimDrift(name, shims, host)];
+  if (record && networks.length + containers.length + rules.length + shims.length === 0) drift.push(`only its stack record ${record.volume} is left: docknet destroy --stack ${name} removes it`);
   return {
     name,
     manager: stackManager(name, host.records, [...networks, ...containers]),
@@ -135,6 +158,7 @@ function stackEntry(name: string, host: ObservedHost): StackEntry {
     networks: networks.map((n) => ({ name: n.name, id: n.id, driver: n.info.Driver, subnets: n.subnets, ...(n.bridgeInterface ? { bridge: n.bridgeInterface } : {}) })),
     containers: containers.map(containerEntry),
     routes: routes.map((r) => r.entry),
+    shims: shims.map(({ link, network }) => ({ name: link.name, network, ...(link.parent ? { parent: link.parent } : {}), addresses: link.ipv4 })),
     drift,
   };
 }

@@ -12,7 +12,7 @@ function aligned(rows: string[][]): string[] {
 /** The kind of an object, as wide as the widest, so that names line up across kinds. */
 const kind = (k: string) => k.padEnd('container'.length);
 
-/** A stack's objects as table rows, by kind: networks, containers, routes (each sorted by name). */
+/** A stack's objects as table rows, by kind: networks, containers, routes, host shims (each sorted by name). */
 function rows(s: StackEntry): string[][][] {
   const byName = <T extends { name?: string; id: string }>(items: T[]) => [...items].sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id));
   return [
@@ -22,6 +22,7 @@ function rows(s: StackEntry): string[][][] {
       return [kind('container'), c.name, c.state, c.image, [...where, ...c.publish].join(', ')];
     }),
     byName(s.routes).map((r) => [kind('route'), r.id, r.route, `${r.rules.length} ${r.rules.length === 1 ? 'rule' : 'rules'}`]),
+    [...s.shims].sort((a, b) => a.name.localeCompare(b.name)).map((h) => [kind('shim'), h.name, `network ${h.network}`, h.addresses.join(' ') || '-', h.parent ? `on ${h.parent}` : '']),
   ];
 }
 

@@ -24,11 +24,12 @@ export interface FieldRule {
 }
 
 /** The objects of the spec format whose fields have rules: each a section of the table. */
-export type Section = 'network' | 'ipam' | 'bridge' | 'macvlan' | 'ipvlan' | 'overlay' | 'container' | 'endpoint' | 'healthcheck' | 'publish' | 'route';
+export type Section = 'network' | 'ipam' | 'bridge' | 'macvlan' | 'hostShim' | 'ipvlan' | 'overlay' | 'container' | 'endpoint' | 'healthcheck' | 'publish' | 'route';
 
 const NETWORK = "Docker cannot change a network once it exists: docknet recreates it in one step, reconnecting docknet's containers with their addresses and moving routes to the new bridge";
 const CONTAINER = 'Docker fixes it when it creates the container: a new container replaces the old one';
 const ROUTE_ENDS = "a route's ends and direction are what it is: another route replaces it";
+const SHIM = 'the host shim is a link of the host, not part of the Docker network: docknet makes it again, the network and its containers stay as they are';
 
 const replace = (why: string) => (doc: string, def?: string): FieldRule => ({ change: 'replace', why, doc, ...(def !== undefined ? { default: def } : {}) });
 const inPlace = (why: string) => (doc: string, def?: string): FieldRule => ({ change: 'in-place', why, doc, ...(def !== undefined ? { default: def } : {}) });
@@ -69,6 +70,11 @@ export const FIELD_RULES: Record<Section, Record<string, FieldRule>> = {
     parent: net('host interface the segment hangs off, e.g. eth0'),
     vlan: net('802.1Q VLAN id 1–4094: Docker then uses the sub-interface parent.vlan'),
     mode: net('macvlan mode: bridge, vepa, passthru or private', 'bridge'),
+    hostShim: inPlace(SHIM)("a macvlan link docknet makes on the engine's host in this segment, so that the host reaches the containers (a macvlan parent cannot): name, address"),
+  },
+  hostShim: {
+    name: inPlace(SHIM)('interface name of the shim on the host, at most 15 bytes, e.g. dn-shim10'),
+    address: inPlace(SHIM)("the host's IPv4 address in the segment (as /32), inside ipv4.subnet, not one Docker hands out: outside ipv4.ipRange or reserved in ipv4.auxAddresses; the ipRange (else the subnet) is routed through the shim"),
   },
   ipvlan: {
     parent: net('host interface the segment hangs off, e.g. eth0'),
@@ -142,7 +148,7 @@ export function fieldRule(section: Section, field: string): FieldRule {
 }
 
 const OBJECT: Record<Section, string> = {
-  network: 'network', ipam: 'network', bridge: 'network', macvlan: 'network', ipvlan: 'network', overlay: 'network',
+  network: 'network', ipam: 'network', bridge: 'network', macvlan: 'network', hostShim: 'network', ipvlan: 'network', overlay: 'network',
   container: 'container', endpoint: 'container', healthcheck: 'container', publish: 'container', route: 'route',
 };
 

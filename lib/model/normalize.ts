@@ -66,6 +66,7 @@ export function normalizeNetwork(name: string, doc: NetworkDoc, source: Source, 
     options.parent = network.parent;
   }
   if (doc.macvlan?.mode) options.macvlan_mode = doc.macvlan.mode;
+  if (doc.macvlan?.hostShim) network.hostShim = { ...doc.macvlan.hostShim };
   if (doc.ipvlan?.mode) options.ipvlan_mode = doc.ipvlan.mode;
   if (doc.overlay?.encrypted) options.encrypted = '';
   return network;

@@ -55,9 +55,19 @@ export interface SegmentProps extends NetworkCommonProps {
   vlan?: number;
 }
 
+/** The host's own macvlan link into a segment. */
+export interface HostShimProps {
+  /** Interface name of the shim on the host, at most 15 bytes, e.g. dn-shim10; changes in place. */
+  name: string;
+  /** The host's IPv4 address in the segment (as /32), inside ipv4.subnet, not one Docker hands out: outside ipv4.ipRange or reserved in ipv4.auxAddresses; the ipRange (else the subnet) is routed through the shim; changes in place. */
+  address: string;
+}
+
 export interface MacvlanNetworkProps extends SegmentProps {
   /** Macvlan mode: bridge, vepa, passthru or private; default bridge; a change recreates the network in one step. */
   mode?: 'bridge' | 'vepa' | 'passthru' | 'private';
+  /** A macvlan link docknet makes on the engine's host in this segment, so that the host reaches the containers (a macvlan parent cannot): name, address; changes in place. */
+  hostShim?: HostShimProps;
 }
 
 export interface IpvlanNetworkProps extends SegmentProps {
@@ -117,7 +127,8 @@ export class MacvlanNetwork extends NetworkResource {
     super(name);
   }
   toDoc(): NetworkDoc {
-    return { ...common(this.props), driver: 'macvlan', macvlan: segment(this.props) };
+    const { hostShim } = this.props;
+    return { ...common(this.props), driver: 'macvlan', macvlan: { ...segment(this.props), ...(hostShim ? { hostShim: { name: hostShim.name, address: hostShim.address } } : {}) } };
   }
 }
 

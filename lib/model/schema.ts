@@ -39,12 +39,17 @@ export const bridgeOptionsSchema = z
   )
   .describe('options of the bridge driver');
 
+export const hostShimSchema = z
+  .strictObject(documented('hostShim', { name: z.string(), address: z.string() }))
+  .describe("a macvlan link on the engine's host in the segment: the host reaches the containers through it");
+
 export const macvlanOptionsSchema = z
   .strictObject(
     documented('macvlan', {
       parent: z.string(),
       vlan: z.number().int().optional(),
       mode: z.enum(['bridge', 'vepa', 'passthru', 'private']).optional(),
+      hostShim: hostShimSchema.optional(),
     }),
   )
   .describe('options of the macvlan driver');
@@ -216,6 +221,7 @@ export const specSchema = z
 
 export type IpamDoc = z.infer<typeof ipamSchema>;
 export type BridgeOptionsDoc = z.infer<typeof bridgeOptionsSchema>;
+export type HostShimDoc = z.infer<typeof hostShimSchema>;
 export type MacvlanOptionsDoc = z.infer<typeof macvlanOptionsSchema>;
 export type IpvlanOptionsDoc = z.infer<typeof ipvlanOptionsSchema>;
 export type OverlayOptionsDoc = z.infer<typeof overlayOptionsSchema>;

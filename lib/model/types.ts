@@ -20,6 +20,14 @@ export interface Ipam {
   auxAddresses?: Record<string, string>;
 }
 
+/** A macvlan link on the engine's host in a macvlan network's segment, so the host reaches the containers. */
+export interface HostShim {
+  /** The host interface name. */
+  name: string;
+  /** The host's IPv4 address in the segment, held as a /32. */
+  address: string;
+}
+
 export interface NetworkSpec {
   name: string;
   source: Source;
@@ -37,6 +45,8 @@ export interface NetworkSpec {
   vlan?: number;
   /** For bridges: the host bridge interface name when fixed by the spec. */
   bridgeName?: string;
+  /** For macvlan: the host's own link into the segment (not part of the Docker network's definition). */
+  hostShim?: HostShim;
 }
 
 export interface EndpointSpec {

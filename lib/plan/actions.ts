@@ -1,6 +1,7 @@
 // A plan is a list of actions, each explaining itself. Front-ends render or execute these.
 import type { ContainerSpec, EndpointSpec, NetworkSpec, RouteSpec, Source } from '../model/types';
 import type { OwnedRule, Rule } from '../drivers/firewall';
+import type { ShimLink } from '../drivers/links';
 import type { ObservedHost } from './observe';
 
 export type Op = 'create' | 'replace' | 'update' | 'remove' | 'connect' | 'disconnect' | 'start';
@@ -64,7 +65,20 @@ export interface RouteAction extends Base {
   rules?: Rule[];
 }
 
-export type Action = NetworkAction | ContainerAction | EndpointAction | RouteAction;
+/** A macvlan network's host shim: a link of the engine's host, made and removed beside the network. */
+export interface ShimAction extends Base {
+  kind: 'shim';
+  op: 'create' | 'replace' | 'remove';
+  /** The host link's name. */
+  name: string;
+  /** The network whose segment it joins. */
+  network: string;
+  desired?: ShimLink;
+  /** Where the shim is declared (the network's hostShim), when the spec declares it. */
+  source?: Source;
+}
+
+export type Action = NetworkAction | ContainerAction | EndpointAction | RouteAction | ShimAction;
 
 /** Something a person should know about a stack that is not a change (what docknet will not do). */
 export interface PlanNote {
@@ -82,5 +96,5 @@ export interface Plan {
 
 /** Where an action's object is declared, when the spec (still) declares it. */
 export function actionSource(a: Action): Source | undefined {
-  return a.kind === 'endpoint' ? a.source : a.desired?.source;
+  return a.kind === 'endpoint' || a.kind === 'shim' ? a.source : a.desired?.source;
 }

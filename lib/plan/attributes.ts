@@ -6,7 +6,7 @@ import type { ContainerDoc, EndpointDoc } from '../model/schema';
 import type { ContainerSpec } from '../model/types';
 import { ruleKey } from '../drivers/firewall';
 import { containerDocFromDefinition, networkDocFromHost } from '../spec/from-host';
-import type { Action, ContainerAction, EndpointAction, NetworkAction, RouteAction } from './actions';
+import type { Action, ContainerAction, EndpointAction, NetworkAction, RouteAction, ShimAction } from './actions';
 import { containerDefinition, definitionOf, networkRequest } from './desired';
 import type { ObservedContainer, ObservedHost } from './observe';
 import { ruleCommand } from './route-rules';
@@ -64,11 +64,31 @@ function routeValues(a: RouteAction): ActionValues {
   };
 }
 
+/** A host shim: its spec values (name, address) and what it hangs off and routes; on the host, the link as `ip` shows it. */
+function shimValues(a: ShimAction, host: ObservedHost): ActionValues {
+  const seen = host.links?.byName.get(a.name);
+  const want = a.desired;
+  const routes = (host.links?.routes ?? []).filter((r) => r.dev === a.name).map((r) => r.dst);
+  return {
+    desired: want && { name: want.name, address: want.address, parent: want.parent, route: want.route },
+    current: seen && {
+      name: seen.name,
+      ...(seen.ipv4.length > 0 ? { address: seen.ipv4.map((x) => x.replace(/\/32$/, '')).join(', ') } : {}),
+      ...(seen.parent ? { parent: seen.parent } : {}),
+      ...(routes.length > 0 ? { route: routes.join(', ') } : {}),
+      ...(seen.kind ? { kind: seen.kind } : {}),
+      ...(seen.mode ? { mode: seen.mode } : {}),
+      state: seen.up ? 'up' : 'down',
+    },
+  };
+}
+
 /** The desired and current values of an action's object. */
 export function actionValues(a: Action, host: ObservedHost): ActionValues {
   if (a.kind === 'network') return networkValues(a, host);
   if (a.kind === 'container') return containerValues(a, host);
   if (a.kind === 'endpoint') return endpointValues(a, host);
+  if (a.kind === 'shim') return shimValues(a, host);
   return routeValues(a);
 }
 

@@ -2,6 +2,8 @@
 // and the hashes/definitions that later tell what changed.
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
+import type { ShimLink } from '../drivers/links';
+import { ownerTag } from '../model/owner-tag';
 import type { ContainerSpec, EndpointSpec, NetworkSpec, RuntimeSpec } from '../model/types';
 import { formatPublish } from '../model/publish';
 import { replaceFields } from '../model/fields';
@@ -90,6 +92,17 @@ export function networkRequest(n: NetworkSpec): Docker.NetworkCreateOptions {
     Labels: { ...n.labels },
     IPAM: { Driver: 'default', Config: config, Options: {} },
   } as Docker.NetworkCreateOptions;
+}
+
+/**
+ * The host shim a network asks for, as a link of the host: on the network's parent (parent.vlan for a
+ * VLAN segment), routing the addresses Docker hands out (the ipRange, else the subnet), its owner in
+ * its alias. undefined when the network asks for none (or lacks the subnet, which validation reports).
+ */
+export function shimRequest(stack: string, n: NetworkSpec): ShimLink | undefined {
+  const subnet = n.ipv4?.subnet;
+  if (!n.hostShim || !n.parent || !subnet) return undefined;
+  return { name: n.hostShim.name, parent: n.parent, address: n.hostShim.address, route: n.ipv4?.ipRange ?? subnet, alias: ownerTag(stack, n.name) };
 }
 
 /** The request that makes a network again as the host had it (a failed replacement restores it). */

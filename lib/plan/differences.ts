@@ -1,7 +1,8 @@
 // What differs between a desired object and the one on the host, said as "<path> <current> → <desired>",
 // with paths in the spec's own terms (bridge.icc, ipv4.subnet), not Docker's option keys.
 import type { NetworkInfo } from '../drivers/docker';
-import { addressFamily, parseBlock, sameAddress } from '../model/address';
+import type { HostLink, HostRoute, ShimLink } from '../drivers/links';
+import { addressFamily, canonicalAddress, parseBlock, sameAddress } from '../model/address';
 import { BRIDGE_OPTION } from '../model/normalize';
 import type { ContainerSpec, Family, Ipam, NetworkSpec } from '../model/types';
 import { containerDefinition, definitionOf, DEFINITION_FIELDS, stableJson } from './desired';
@@ -27,7 +28,7 @@ function optionPath(driver: string, key: string): string {
   return `options["${key}"]`;
 }
 
-function sameBlock(a: string | undefined, b: string | undefined): boolean {
+export function sameBlock(a: string | undefined, b: string | undefined): boolean {
   if (!a || !b) return a === b;
   const x = parseBlock(a);
   const y = parseBlock(b);
@@ -69,6 +70,23 @@ export function networkDifferences(n: NetworkSpec, info: NetworkInfo): string[] 
   for (const [key, value] of Object.entries(n.options)) if (seen[key] !== value) out.push(change(optionPath(n.driver, key), seen[key], value));
   for (const key of Object.keys(seen)) if (TYPED_OPTION_KEYS.has(key) && !(key in n.options)) out.push(change(optionPath(n.driver, key), seen[key], undefined));
   out.push(...labelDifferences(userLabels(info.Labels ?? {}), n.labels));
+  return out;
+}
+
+/**
+ * How a host shim on the host differs from the one wanted, said in the spec's terms. `routes` undefined:
+ * the routing table could not be read, so the route is not compared.
+ */
+export function shimDifferences(want: ShimLink, seen: HostLink, routes: HostRoute[] | undefined): string[] {
+  const out: string[] = [];
+  const path = (p: string) => `hostShim.${p}`;
+  if (seen.kind !== 'macvlan') out.push(change(path('kind'), seen.kind ?? 'plain device', 'macvlan'));
+  else if (seen.mode !== 'bridge') out.push(change(path('mode'), seen.mode, 'bridge'));
+  if (seen.parent !== want.parent) out.push(change(path('parent'), seen.parent, want.parent));
+  const address = `${canonicalAddress(want.address)}/32`;
+  if (seen.ipv4.length !== 1 || seen.ipv4[0] !== address) out.push(change(path('address'), seen.ipv4.join(', '), address));
+  if (!seen.up) out.push(change(path('state'), 'down', 'up'));
+  if (routes && !routes.some((r) => r.dev === want.name && sameBlock(r.dst, want.route))) out.push(change(path('route'), undefined, `${want.route} through ${want.name}`));
   return out;
 }
 

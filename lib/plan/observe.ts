@@ -4,12 +4,12 @@
 // is compared is what the engine reports now, never what docknet wrote at creation.
 import type { Engine, ContainerDetail, ContainerInfo, NetworkInfo } from '../drivers/docker';
 import { FirewallError, type Firewall, type OwnedRule } from '../drivers/firewall';
-import { engineHostLinks } from '../drivers/links';
+import type { HostLinks, LinkReading } from '../drivers/links';
 import { addressFamily, blocksOverlap, parseBlock, type Block } from '../model/address';
 import type { Stack } from '../model/types';
 import { LABEL } from './desired';
 import { exemptionPlace, firewallLayout, forwardPlace, type EngineFacts, type FirewallLayout, type RouteEnd } from './route-rules';
-import { readEndpointRecords, readRecords, type EndpointRecord, type StackRecord } from './ownership';
+import { ownedBy, readEndpointRecords, readRecords, type EndpointRecord, type StackRecord } from './ownership';
 
 export interface ObservedEndpoint {
   networkId: string;
@@ -60,10 +60,19 @@ export interface ObservedHost {
   /** Why there are no rules to read: the chain is missing, or the firewall cannot be read (unreadable). */
   firewallProblem?: { message: string; unreadable: boolean };
   /**
-   * Links of the engine's host: read here for a local engine, over ssh or through the helper for a
-   * remote one when a spec has a macvlan/ipvlan parent to check; undefined when they cannot be read.
+   * Links of the engine's host (with the routing table when a spec declares a host shim): always for
+   * a local engine; for a remote one (over ssh or through the helper) when a spec has a macvlan/ipvlan
+   * parent, or a planned stack owns a macvlan network whose shim may have to go. undefined when they
+   * cannot be read (or were not needed).
    */
-  links: Set<string> | undefined;
+  links: LinkReading | undefined;
+}
+
+/** What observing reads: the engine, and its host's firewall and links. */
+export interface HostAccess {
+  engine: Engine;
+  firewall: Firewall;
+  links: HostLinks;
 }
 
 export function bridgeInterfaceOf(info: Pick<NetworkInfo, 'Id' | 'Driver' | 'Options'>): string | undefined {
@@ -164,18 +173,29 @@ async function observeFirewall(firewall: Firewall, facts: EngineFacts): Promise<
   }
 }
 
+/** Whether the links of the engine's host matter to these stacks (a remote host's cost a round trip). */
+function linksMatter(access: HostAccess, desired: Stack[], networks: NetworkInfo[]): boolean {
+  const planned = new Set(desired.map((s) => s.name));
+  return (
+    access.links.host.local ||
+    desired.some((s) => s.networks.some((n) => n.parent !== undefined)) ||
+    networks.some((n) => n.Driver === 'macvlan' && planned.has(ownedBy(n.Labels ?? {}) ?? ''))
+  );
+}
+
 /** Reads what the planner needs. `desired` decides which containers need a closer look. */
-export async function observeHost(engine: Engine, firewall: Firewall, desired: Stack[]): Promise<ObservedHost> {
+export async function observeHost(access: HostAccess, desired: Stack[]): Promise<ObservedHost> {
+  const { engine, firewall } = access;
   const asked = engine.facts();
-  // A remote host's links cost a round trip: read them only when a parent is to be checked.
-  const needLinks = firewall.host.local || desired.some((s) => s.networks.some((n) => n.parent !== undefined));
+  const listed = engine.listNetworks();
+  const routes = desired.some((s) => s.networks.some((n) => n.hostShim !== undefined));
   const [facts, networks, containers, volumes, reading, links] = await Promise.all([
     asked,
-    engine.listNetworks(),
+    listed,
     engine.listContainers(),
     engine.listVolumes(LABEL.record),
     asked.then((f) => observeFirewall(firewall, f)),
-    needLinks ? asked.then(() => engineHostLinks(firewall.host)) : undefined,
+    listed.then((nets) => (linksMatter(access, desired, nets) ? access.links.read({ routes }) : undefined)),
   ]);
   const host: ObservedHost = {
     engine: facts,

@@ -3,8 +3,11 @@
 // terraform, pulumi, watch:<id>): the stack record says which, and where the stack was declared.
 // Docker labels cannot change after creation, so the record is a small labelled volume per stack
 // (docknet-stack.<name>), which can be replaced when a manager takes a stack over. Objects also carry
-// io.docknet.manager from their creation, which stands in when the record is gone.
+// io.docknet.manager from their creation, which stands in when the record is gone. Host shims are
+// links, which have no labels: their alias docknet:<stack>:<network> says whose they are.
 import type { VolumeInfo } from '../drivers/docker';
+import type { HostLink, LinkReading } from '../drivers/links';
+import { parseOwnerTag } from '../model/owner-tag';
 import type { Stack } from '../model/types';
 import type { ObservedHost } from './observe';
 import { LABEL } from './desired';
@@ -91,14 +94,26 @@ export function ownedBy(labels: Record<string, string>): string | undefined {
   return labels[LABEL.managed] === 'true' ? labels[LABEL.stack] : undefined;
 }
 
-/** Every stack docknet knows of on the host: by its objects' labels, its rules' comments and its record. */
-export function stackNames(host: Pick<ObservedHost, 'records' | 'networks' | 'containers' | 'rules'>): string[] {
+/** The host shims a stack owns, each with the network it serves. */
+export function ownedShims(links: LinkReading | undefined, stack: string): { link: HostLink; network: string }[] {
+  return [...(links?.byName.values() ?? [])].flatMap((link) => {
+    const owner = parseOwnerTag(link.alias);
+    return owner?.stack === stack ? [{ link, network: owner.id }] : [];
+  });
+}
+
+/** Every stack docknet knows of on the host: by its objects' labels, its rules' comments, its host shims' aliases and its record. */
+export function stackNames(host: Pick<ObservedHost, 'records' | 'networks' | 'containers' | 'rules' | 'links'>): string[] {
   const names = new Set<string>(host.records.keys());
   for (const o of [...host.networks.values(), ...host.containers.values()]) {
     const owner = ownedBy(o.labels);
     if (owner) names.add(owner);
   }
   for (const r of host.rules ?? []) names.add(r.stack);
+  for (const link of host.links?.byName.values() ?? []) {
+    const owner = parseOwnerTag(link.alias);
+    if (owner) names.add(owner.stack);
+  }
   return [...names].sort();
 }
 

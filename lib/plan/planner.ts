@@ -1,16 +1,18 @@
 // The planner: desired stacks + observed host → ordered, explained actions. Pure: it reads nothing
 // itself, so every decision can be tested without an engine. Conflicts with what docknet does not own
 // are errors against the spec (file and path), raised before anything changes.
-import { blocksOverlap, parseBlock, sameAddress, type Block } from '../model/address';
-import type { ContainerSpec, EndpointSpec, RouteSpec, Stack } from '../model/types';
+import { blockContains, blocksOverlap, parseBlock, sameAddress, type Block } from '../model/address';
+import { parseOwnerTag } from '../model/owner-tag';
+import type { ContainerSpec, EndpointSpec, NetworkSpec, RouteSpec, Stack } from '../model/types';
 import { emptyStack, routeEnds } from '../model/normalize';
 import { IssueList } from '../spec/errors';
 import { ruleKey, type OwnedRule } from '../drivers/firewall';
-import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, PlanNote, RouteAction } from './actions';
-import { hashOf, LABEL, networkDefinition, primaryEndpoint } from './desired';
-import { containerDifferences, networkDifferences } from './differences';
+import type { ShimLink } from '../drivers/links';
+import type { Action, ContainerAction, EndpointAction, NetworkAction, Plan, PlanNote, RouteAction, ShimAction } from './actions';
+import { hashOf, LABEL, networkDefinition, primaryEndpoint, shimRequest } from './desired';
+import { containerDifferences, networkDifferences, sameBlock, shimDifferences } from './differences';
 import { routeEndOf, subnetBlocks, type ObservedContainer, type ObservedHost, type ObservedNetwork } from './observe';
-import { ManagerConflict, managerProblem, ownedBy, ownershipProblem } from './ownership';
+import { ManagerConflict, managerProblem, ownedBy, ownedShims, ownershipProblem } from './ownership';
 import { describeRoute, describeRule, followRule, routeNotes, routeRules, type RouteEnd } from './route-rules';
 
 /**
@@ -66,7 +68,7 @@ class StackPlanner {
     this.stack = keepReplicaNames(stack, host);
   }
 
-  private add(action: Omit<NetworkAction, 'stack'> | Omit<ContainerAction, 'stack'> | Omit<EndpointAction, 'stack'> | Omit<RouteAction, 'stack'>): void {
+  private add(action: Omit<NetworkAction, 'stack'> | Omit<ContainerAction, 'stack'> | Omit<EndpointAction, 'stack'> | Omit<RouteAction, 'stack'> | Omit<ShimAction, 'stack'>): void {
     this.actions.push({ ...action, stack: this.stack.name } as Action);
   }
 
@@ -251,6 +253,64 @@ class StackPlanner {
     }
   }
 
+  /**
+   * The stack's host shims: made when missing, made again when they differ from the spec (or when their
+   * network is recreated on a VLAN sub-interface, which Docker may remove and make again, taking the
+   * shim along), removed with their network or when the spec drops them.
+   */
+  planShims(): void {
+    const links = this.host.links;
+    const wanted = new Map<string, ShimLink>();
+    for (const n of this.stack.networks) {
+      const shim = shimRequest(this.stack.name, n);
+      if (shim) wanted.set(n.name, shim);
+    }
+    const owned = ownedShims(links, this.stack.name);
+    const leaving = new Set<string>();
+    for (const { link, network } of owned) {
+      if (wanted.get(network)?.name === link.name || !inScope(this.prune, 'networks', network)) continue;
+      leaving.add(link.name);
+      this.add({ kind: 'shim', op: 'remove', name: link.name, network, reasons: [`host shim ${link.name} of network ${network} is no longer in the spec`] });
+    }
+    for (const n of this.stack.networks) {
+      const want = wanted.get(n.name);
+      if (!want) continue;
+      const at = [n.driver, 'hostShim'];
+      if (!links?.detailed) {
+        this.issues.add(n.source, at, links ? "the engine's host has no `ip` that reads links as JSON (iproute2 4.14 or later): a host shim cannot be checked there" : "the links of the engine's host cannot be read: a host shim needs `ip` there (a remote engine over ssh, or a tcp engine with --firewall-helper)");
+        continue;
+      }
+      const seen = links.byName.get(want.name);
+      const owner = parseOwnerTag(seen?.alias);
+      if (seen && !leaving.has(want.name) && seen.alias !== want.alias) {
+        const whose = owner ? `belongs to network ${owner.id} of docknet stack "${owner.stack}"` : `docknet does not own it (its alias is not ${want.alias})`;
+        this.issues.add(n.source, [...at, 'name'], `interface ${want.name} already exists on this host and ${whose}`);
+        continue;
+      }
+      const routedElsewhere = (links.routes ?? []).find((r) => sameBlock(r.dst, want.route) && r.dev !== want.name && !owned.some((o) => o.link.name === r.dev));
+      if (routedElsewhere) this.issues.add(n.source, at, `the host already routes ${want.route} through ${routedElsewhere.dev}, so the shim's route would not be used: give the network an ipv4.ipRange (the shim then routes only that)`);
+      this.noteUnrouted(n, want);
+      const shim = { kind: 'shim' as const, name: want.name, network: n.name, desired: want, source: { ...n.source, path: [...n.source.path, ...at] } };
+      if (!seen || leaving.has(want.name)) {
+        this.add({ ...shim, op: 'create', reasons: [`host shim ${want.name} of network ${n.name} does not exist`] });
+        continue;
+      }
+      const reasons = shimDifferences(want, seen, links.routes).map((d) => `${d}: the shim is made again`);
+      const renewed = this.renewed.get(n.name);
+      if (renewed && n.vlan !== undefined) reasons.push(`network ${n.name} ${renewed}: Docker may remove and make again ${n.parent}, and the shim on it with it`);
+      if (reasons.length > 0) this.add({ ...shim, op: 'replace', reasons });
+    }
+  }
+
+  /** Containers the shim does not reach: static addresses outside the prefix it routes. */
+  private noteUnrouted(n: NetworkSpec, shim: ShimLink): void {
+    const route = parseBlock(shim.route);
+    for (const c of this.stack.containers) {
+      const address = c.endpoints.find((e) => e.network === n.name)?.ipv4;
+      if (route && address && !blockContains(route, address)) this.notes.push(`host shim ${shim.name} routes ${shim.route}: container ${c.name} (${address}) is outside it, so the host does not reach it through the shim`);
+    }
+  }
+
   /** A route end as the host has it now; undefined when the network is (re)created by this plan. */
   private endOf(network: string): RouteEnd | undefined {
     const seen = this.host.networks.get(network);
@@ -331,6 +391,26 @@ class StackPlanner {
   }
 }
 
+/**
+ * A macvlan/ipvlan network's parent on the host: the link must exist; a VLAN sub-interface that exists
+ * already must be that VLAN on that link (Docker would use any link of that name as it is); and no
+ * other network may hang off it (Docker refuses a second network of the same driver on a parent, the
+ * kernel one of the other driver).
+ */
+function segmentConflicts(n: NetworkSpec, parent: string, survivors: ObservedNetwork[], host: ObservedHost, issues: IssueList): void {
+  const at = [n.driver, n.vlan === undefined ? 'parent' : 'vlan'];
+  const holder = survivors.find((o) => (o.info.Driver === 'macvlan' || o.info.Driver === 'ipvlan') && o.info.Options?.parent === parent && o.name !== n.name);
+  if (holder) issues.add(n.source, at, `parent interface ${parent} is already used by ${holder.info.Driver} network ${holder.name}: one macvlan or ipvlan network per parent interface`);
+  const links = host.links;
+  if (!links) return;
+  const base = n.vlan === undefined ? parent : parent.slice(0, parent.lastIndexOf('.'));
+  if (!links.byName.has(base)) issues.add(n.source, [n.driver, 'parent'], `interface ${base} does not exist on this host`);
+  const sub = n.vlan === undefined ? undefined : links.byName.get(parent);
+  if (!sub || !links.detailed) return;
+  if (sub.kind !== 'vlan') issues.add(n.source, at, `interface ${parent} already exists on this host and is not an 802.1Q sub-interface (it is ${sub.kind ? `a ${sub.kind} link` : 'a plain device'}): Docker would put the segment on it as it is`);
+  else if (sub.vlanId !== n.vlan || sub.parent !== base) issues.add(n.source, at, `interface ${parent} already exists on this host as VLAN ${sub.vlanId} on ${sub.parent}, not VLAN ${n.vlan} on ${base}: Docker would put the segment on it as it is`);
+}
+
 /** Checks against what is on the host but not owned by the planned stacks: subnets, ports, parents. */
 function hostConflicts(stacks: Stack[], host: ObservedHost, actions: Action[], issues: IssueList): void {
   const planned = new Set(stacks.map((s) => s.name));
@@ -350,10 +430,7 @@ function hostConflicts(stacks: Stack[], host: ObservedHost, actions: Action[], i
       for (const h of held) if (!clashes.has(h.other) && blocksOverlap(h.block, block)) clashes.set(h.other, h.block);
       for (const [other, clash] of clashes) issues.add(n.source, [family, 'subnet'], `${block.text} overlaps ${clash.text} of network ${other.name} already on the host`);
     }
-    if (n.parent !== undefined && host.links) {
-      const base = n.vlan === undefined ? n.parent : n.parent.slice(0, n.parent.lastIndexOf('.'));
-      if (!host.links.has(base)) issues.add(n.source, [n.driver, 'parent'], `interface ${base} does not exist on this host`);
-    }
+    if (n.parent !== undefined) segmentConflicts(n, n.parent, survivors, host, issues);
   }
   for (const a of actions) {
     if (a.kind !== 'network' || a.op === 'create') continue;
@@ -392,6 +469,7 @@ export function planStacks(stacks: Stack[], host: ObservedHost, options: PlanOpt
     planner.planContainers();
     planner.planForeignEndpoints();
     planner.planRoutes();
+    planner.planShims();
     actions.push(...planner.actions);
     notes.push(...planner.notes.map((message) => ({ stack: stack.name, message })));
   }

@@ -71,7 +71,7 @@ export function planJson(plan: Plan): unknown {
       kind: a.kind,
       op: a.op,
       name: a.name,
-      ...(a.kind === 'endpoint' ? { container: a.container, network: a.network } : {}),
+      ...(a.kind === 'endpoint' ? { container: a.container, network: a.network } : a.kind === 'shim' ? { network: a.network } : {}),
       reasons: a.reasons,
       // null: the object does not exist before (current) or after (desired) the action.
       ...(({ desired, current }) => ({ desired: desired ?? null, current: current ?? null }))(actionValues(a, plan.observed)),

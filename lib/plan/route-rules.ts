@@ -15,7 +15,8 @@
 // Rules are written exactly as `iptables -S` prints them, so desired and observed compare as text.
 import { addressFamily, canonicalAddress } from '../model/address';
 import type { Family, RouteRule, RouteSpec } from '../model/types';
-import { placeName, ruleComment, type OwnedRule, type Rule, type RulePlace } from '../drivers/firewall';
+import { placeName, type OwnedRule, type Rule, type RulePlace } from '../drivers/firewall';
+import { ownerTag } from '../model/owner-tag';
 
 /** What the engine tells about itself (GET /info), as far as plans care. */
 export interface EngineFacts {
@@ -104,7 +105,7 @@ export function routeFamilies(from: RouteEnd, to: RouteEnd, layout: FirewallLayo
 
 /** Every rule the route needs on this engine, in the order they are meant to stand in their chains. */
 export function routeRules(stack: string, route: RouteSpec, from: RouteEnd, to: RouteEnd, layout: FirewallLayout): Rule[] {
-  const comment = ` -m comment --comment "${ruleComment(stack, route.id)}" -j ACCEPT`;
+  const comment = ` -m comment --comment "${ownerTag(stack, route.id)}" -j ACCEPT`;
   const rules: Rule[] = [];
   for (const family of routeFamilies(from, to, layout)) {
     const forward = forwardPlace(family);

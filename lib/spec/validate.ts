@@ -1,7 +1,7 @@
 // Checks that need the whole desired state: references, addresses, overlaps, ports, names.
 // Everything here runs before the host is touched; host-aware checks live in the planner.
 import type { Block } from '../model/address';
-import { addressFamily, blockContains, blockInside, blocksOverlap, canonicalAddress, MAC_PATTERN, parseBlock } from '../model/address';
+import { addressFamily, addressValue, blockContains, blockInside, blocksOverlap, canonicalAddress, MAC_PATTERN, parseBlock, sameAddress } from '../model/address';
 import { dockerNameProblem, interfaceNameProblem } from '../model/names';
 import type { ContainerSpec, Family, Ipam, NetworkSpec, Publish, Source, Stack } from '../model/types';
 import { IssueList } from './errors';
@@ -61,6 +61,58 @@ function checkNetwork(net: NetworkSpec, issues: IssueList): void {
       if (p) issues.add(net.source, [section, net.vlan === undefined ? 'parent' : 'vlan'], `parent interface "${net.parent}" ${p}`);
     }
     if (net.vlan !== undefined && (net.vlan < 1 || net.vlan > 4094)) issues.add(net.source, [section, 'vlan'], `VLAN id ${net.vlan} is outside 1–4094`);
+  }
+}
+
+/** Why a host shim's address will not do: it must be in the segment, and no container may ever get it. */
+function shimAddressProblem(net: NetworkSpec, address: string, subnet: Block | undefined): string | undefined {
+  const ipv4 = net.ipv4;
+  if (addressFamily(address) !== 'ipv4') return `"${address}" is not an IPv4 address`;
+  if (!ipv4?.subnet) return `a host shim needs networks.${net.name}.ipv4.subnet`;
+  if (!subnet) return undefined; // an invalid subnet is reported by checkIpam
+  if (!blockContains(subnet, address)) return `${address} is outside the subnet ${subnet.text}`;
+  const value = addressValue(address);
+  if (subnet.prefix < 31 && (value === subnet.first || value === subnet.last)) return `${address} is the ${value === subnet.first ? 'network' : 'broadcast'} address of the subnet ${subnet.text}`;
+  if (sameAddress(ipv4.gateway, address)) return `${address} is the gateway of network ${net.name}`;
+  const reserved = Object.values(ipv4.auxAddresses ?? {}).some((aux) => sameAddress(aux, address));
+  const pool = ipv4.ipRange ? parseBlock(ipv4.ipRange) : subnet;
+  if (reserved || !pool || !blockContains(pool, address)) return undefined;
+  const where = ipv4.ipRange ? `ipv4.ipRange ${ipv4.ipRange}` : 'the subnet (no ipv4.ipRange)';
+  return `Docker may hand ${address} to a container: it is inside ${where}; keep it outside ipv4.ipRange or reserve it in ipv4.auxAddresses`;
+}
+
+/** A host shim: an interface name, in a network whose macvlan mode lets the host reach the containers (bridge). */
+function checkHostShim(net: NetworkSpec, subnet: Block | undefined, issues: IssueList): void {
+  const shim = net.hostShim;
+  if (!shim) return;
+  const at = (...p: string[]) => ['macvlan', 'hostShim', ...p];
+  const nameProblem = interfaceNameProblem(shim.name);
+  if (nameProblem) issues.add(net.source, at('name'), `interface name "${shim.name}" ${nameProblem}`);
+  const mode = net.options.macvlan_mode ?? 'bridge';
+  if (mode !== 'bridge') issues.add(net.source, at(), `a host shim reaches the containers only in macvlan mode bridge; this network's mode is ${mode}`);
+  const addressProblem = shimAddressProblem(net, shim.address, subnet);
+  if (addressProblem) issues.add(net.source, at('address'), addressProblem);
+}
+
+/**
+ * One macvlan or ipvlan network per parent interface (Docker refuses a second one of the same driver,
+ * the kernel one of the other), and host shim names used once and not as a bridge's.
+ */
+function checkSegmentLinks(networks: NetworkSpec[], issues: IssueList): void {
+  const parents = new Map<string, NetworkSpec>();
+  const names = new Map<string, string>();
+  for (const net of networks) if (net.bridgeName) names.set(net.bridgeName, `the bridge of network ${net.name}`);
+  for (const net of networks) {
+    if (SEGMENT_DRIVERS.has(net.driver) && net.parent !== undefined) {
+      const first = parents.get(net.parent);
+      if (first) issues.add(net.source, [net.driver, net.vlan === undefined ? 'parent' : 'vlan'], `parent interface ${net.parent} is also the parent of ${first.driver} network ${first.name}: one macvlan or ipvlan network per parent interface`);
+      else parents.set(net.parent, net);
+    }
+    const shim = net.hostShim?.name;
+    if (shim === undefined) continue;
+    const taken = names.get(shim);
+    if (taken) issues.add(net.source, ['macvlan', 'hostShim', 'name'], `interface ${shim} is also ${taken}`);
+    else names.set(shim, `the host shim of network ${net.name}`);
   }
 }
 
@@ -134,8 +186,10 @@ function checkContainers(stack: Stack, subnets: Map<string, { v4?: Block; v6?: B
           if (other) {
             const who = other.container.service === c.service ? `replica ${other.container.name}` : `container ${other.container.name}`;
             issues.add(c.source, at(family), `${address} is taken twice: also by ${who}${c.name !== c.service ? ' (a static address cannot serve replicas)' : ''}`);
-          } else if (gateway !== undefined && addressFamily(gateway) === family && canonicalAddress(gateway) === canonicalAddress(address)) {
+          } else if (sameAddress(gateway, address)) {
             issues.add(c.source, at(family), `${address} is the gateway of network ${net.name}`);
+          } else if (net.hostShim && sameAddress(net.hostShim.address, address)) {
+            issues.add(c.source, at(family), `${address} is the address of the host shim ${net.hostShim.name} of network ${net.name}`);
           } else addresses.set(key, { container: c, path: at(family) });
         }
       }
@@ -292,6 +346,7 @@ export function validateStacks(stacks: Stack[], issues = new IssueList(), option
     const v4 = net.ipv4 ? checkIpam(net, 'ipv4', net.ipv4, issues) : undefined;
     const v6 = net.ipv6 ? checkIpam(net, 'ipv6', net.ipv6, issues) : undefined;
     subnets.set(net.name, { v4, v6 });
+    checkHostShim(net, v4, issues);
     for (const [family, block] of [['ipv4', v4], ['ipv6', v6]] as const) {
       if (!block) continue;
       const clash = blocks.find((b) => blocksOverlap(b.block, block));
@@ -299,6 +354,7 @@ export function validateStacks(stacks: Stack[], issues = new IssueList(), option
       blocks.push({ net, family, block });
     }
   }
+  checkSegmentLinks(networks, issues);
   for (const stack of stacks) {
     checkExternals(stack, issues);
     checkContainers(stack, subnets, issues, options);

@@ -80,6 +80,30 @@ export interface PlannedChange {
   recreated?: boolean;
 }
 
+/** The value without what changes in place (single nested blocks so marked, at any depth): what a change recreates. */
+function recreating(block: Block, v: ObjectValue): ObjectValue {
+  const out: ObjectValue = { ...v };
+  for (const [name, b] of Object.entries(block.blocks ?? {})) {
+    const x = out[name];
+    if (b.nesting !== 'single') continue;
+    if (b.inPlace) delete out[name];
+    else if (x && x !== UNKNOWN && typeof x === 'object' && !Array.isArray(x)) out[name] = recreating(b.block, x);
+  }
+  return out;
+}
+
+/** How a drift line of a network's host shim begins: mending only those leaves the network as it is. */
+const SHIM_DRIFT = /^(create|replace|remove) shim /;
+
+/**
+ * Whether a network's update recreates it: a change of its definition (not of what changes in place,
+ * its host shim), or drift to mend other than its host shim's.
+ */
+function networkRecreated(block: Block, prior: ObjectValue, proposed: ObjectValue, mending: string[]): boolean {
+  const definition = (v: ObjectValue) => ({ ...recreating(block, v), drift: null });
+  return mending.some((d) => !SHIM_DRIFT.test(d)) || !same(definition(prior), definition(proposed));
+}
+
 /** Computed values the configuration does not set become unknown: a recreated object gets new ones. */
 function recomputed(block: Block, proposed: ObjectValue, config: ObjectValue | null): ObjectValue {
   const out: ObjectValue = { ...proposed };
@@ -104,7 +128,8 @@ export function planChange(type: ResourceType, prior: ObjectValue | null, propos
   // Drift found by the refresh is a change to make: an update (a network recreated), or a replacement
   // when the container itself must be new — the plan shows the reasons as the drift going away.
   const drift = Array.isArray(prior.drift) ? (prior.drift as string[]) : [];
-  if (drift.length > 0 && prior.adopted !== true) proposed = { ...proposed, drift: [] };
+  const mending = prior.adopted !== true ? drift : [];
+  if (mending.length > 0) proposed = { ...proposed, drift: [] };
   const replace: string[] = [];
   for (const [name, a] of Object.entries(block.attributes)) if (a.replace && !same(prior[name], proposed[name])) replace.push(name);
   if (type === 'docknet_container' && drift.some((d) => d.startsWith(REPLACED))) replace.push('drift');
@@ -114,7 +139,7 @@ export function planChange(type: ResourceType, prior: ObjectValue | null, propos
   const changed = Object.keys(proposed).some((k) => !same(prior[k], proposed[k]));
   if (replace.length > 0) return { planned: { ...unknownComputed(block, stripComputed(block, proposed)), ...(type === 'docknet_network' ? { adopted: false } : {}) }, requiresReplace: replace };
   if (changed && type === 'docknet_container') return { planned: { ...proposed, addresses: UNKNOWN, container_ids: UNKNOWN }, requiresReplace: [] };
-  if (changed && type === 'docknet_network') return { planned: { ...recomputed(block, proposed, config), adopted: prior.adopted ?? false, drift: [] }, requiresReplace: [], recreated: true };
+  if (changed && type === 'docknet_network' && networkRecreated(block, prior, proposed, mending)) return { planned: { ...recomputed(block, proposed, config), adopted: prior.adopted ?? false, drift: [] }, requiresReplace: [], recreated: true };
   return { planned: proposed, requiresReplace: [] };
 }
 

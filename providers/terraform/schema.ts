@@ -1,7 +1,7 @@
 // Terraform schemas of docknet's resources, written once as data: the same description yields the
 // protocol's Schema messages, the msgpack (cty) coding of values, and the replace-or-update rules. The
 // fields of the spec format take their descriptions and replace rules from lib/model/fields.ts.
-import { fieldDoc, frontEndReplaces, type Section } from '../../lib/model/fields';
+import { changesInPlace, fieldDoc, frontEndReplaces, type Section } from '../../lib/model/fields';
 import { snake } from './attributes';
 export type CtyType = 'string' | 'number' | 'bool' | ['list', CtyType] | ['map', CtyType];
 
@@ -20,6 +20,8 @@ export interface NestedBlock {
   block: Block;
   maxItems?: number;
   replace?: boolean;
+  /** A change is made in place: it neither replaces nor recreates the object (a macvlan network's host shim). */
+  inPlace?: boolean;
 }
 
 export interface Block {
@@ -46,7 +48,7 @@ function fields(section: Section, types: Record<string, CtyType | [CtyType, Part
 
 /** A nested block for a field of the spec format, replacing or not as the table says. */
 function blockOf(section: Section, field: string, nesting: NestedBlock['nesting'], block: Omit<Block, 'description'>): NestedBlock {
-  return { nesting, replace: frontEndReplaces(section, field), block: { description: fieldDoc(section, field), ...block } };
+  return { nesting, replace: frontEndReplaces(section, field), inPlace: changesInPlace(section, field), block: { description: fieldDoc(section, field), ...block } };
 }
 
 const REQUIRED: Partial<Attribute> = { required: true, optional: false };
@@ -57,8 +59,13 @@ const ipam = (family: 'ipv4' | 'ipv6'): NestedBlock =>
     attributes: fields('ipam', { subnet: 'string', ipRange: ['string', PICKED], gateway: ['string', PICKED], auxAddresses: ['map', 'string'] }),
   });
 
+const hostShim = blockOf('macvlan', 'hostShim', 'single', { attributes: fields('hostShim', { name: ['string', REQUIRED], address: ['string', REQUIRED] }) });
+
 const segment = (driver: 'macvlan' | 'ipvlan'): NestedBlock =>
-  blockOf('network', driver, 'single', { attributes: fields(driver, { parent: ['string', REQUIRED], vlan: 'number', mode: 'string' }) });
+  blockOf('network', driver, 'single', {
+    attributes: fields(driver, { parent: ['string', REQUIRED], vlan: 'number', mode: 'string' }),
+    ...(driver === 'macvlan' ? { blocks: { host_shim: hostShim } } : {}),
+  });
 
 const ownership = {
   stack: str('docknet stack that owns the object (label io.docknet.stack); default: the provider\'s stack', { replace: true }),

@@ -12,7 +12,7 @@ import { planStacks } from '../../lib/plan/planner';
 import { containerCreateRequest, networkCreateRequest } from '../../lib/plan/desired';
 import type { ObservedContainer, ObservedHost, ObservedNetwork } from '../../lib/plan/observe';
 import type { NetworkInfo } from '../../lib/drivers/docker';
-import { RESOURCES, type Block } from '../../providers/terraform/schema';
+import { RESOURCES, type Block, type NestedBlock } from '../../providers/terraform/schema';
 import { planChange } from '../../providers/terraform/resources';
 import { containerAttributes, networkAttributes, routeAttributes, camel } from '../../providers/terraform/attributes';
 import { diff } from '../../providers/pulumi/handlers';
@@ -23,6 +23,7 @@ const SCHEMAS: Record<Section, { shape: Record<string, { description?: string }>
   ipam: schema.ipamSchema,
   bridge: schema.bridgeOptionsSchema,
   macvlan: schema.macvlanOptionsSchema,
+  hostShim: schema.hostShimSchema,
   ipvlan: schema.ipvlanOptionsSchema,
   overlay: schema.overlayOptionsSchema,
   container: schema.containerSchema,
@@ -160,11 +161,20 @@ function terraformFields(type: string): [Block, string, Section, string][] {
   const top: Section = type === 'docknet_network' ? 'network' : type === 'docknet_container' ? 'container' : 'route';
   const out: [Block, string, Section, string][] = [];
   for (const name of Object.keys(block.attributes)) if (camel(name) in FIELD_RULES[top]) out.push([block, name, top, camel(name)]);
-  const nested: Record<string, Section> = { ipv4: 'ipam', ipv6: 'ipam', bridge: 'bridge', macvlan: 'macvlan', ipvlan: 'ipvlan', overlay: 'overlay', network: 'endpoint', healthcheck: 'healthcheck' };
-  for (const [name, b] of Object.entries(block.blocks ?? {})) {
-    for (const attr of Object.keys(b.block.attributes)) if (camel(attr) in FIELD_RULES[nested[name]]) out.push([b.block, attr, nested[name], camel(attr)]);
-  }
+  const nested: Record<string, Section> = { ipv4: 'ipam', ipv6: 'ipam', bridge: 'bridge', macvlan: 'macvlan', host_shim: 'hostShim', ipvlan: 'ipvlan', overlay: 'overlay', network: 'endpoint', healthcheck: 'healthcheck' };
+  const visit = (blocks: Block['blocks']) => {
+    for (const [name, b] of Object.entries(blocks ?? {})) {
+      for (const attr of Object.keys(b.block.attributes)) if (camel(attr) in FIELD_RULES[nested[name]]) out.push([b.block, attr, nested[name], camel(attr)]);
+      visit(b.block.blocks);
+    }
+  };
+  visit(block.blocks);
   return out;
+}
+
+/** Every nested block of a Terraform block, at any depth, by name. */
+function nestedBlocks(block: Block): [string, NestedBlock][] {
+  return Object.entries(block.blocks ?? {}).flatMap(([name, b]) => [[name, b] as [string, NestedBlock], ...nestedBlocks(b.block)]);
 }
 
 describe('the Terraform schema', () => {
@@ -175,9 +185,8 @@ describe('the Terraform schema', () => {
       expect([`${section}.${field}`, block.attributes[attr].replace ?? false]).toEqual([`${section}.${field}`, frontEndReplaces(section, field)]);
       expect(block.attributes[attr].description).toBe(fieldDoc(section, field));
     }
-    const blocks = RESOURCES[type].blocks ?? {};
-    const parent: Record<string, [Section, string]> = { ipv4: ['network', 'ipv4'], ipv6: ['network', 'ipv6'], bridge: ['network', 'bridge'], macvlan: ['network', 'macvlan'], ipvlan: ['network', 'ipvlan'], overlay: ['network', 'overlay'], network: ['container', 'networks'], healthcheck: ['container', 'healthcheck'] };
-    for (const [name, b] of Object.entries(blocks)) expect([name, b.replace ?? false]).toEqual([name, frontEndReplaces(...parent[name])]);
+    const parent: Record<string, [Section, string]> = { ipv4: ['network', 'ipv4'], ipv6: ['network', 'ipv6'], bridge: ['network', 'bridge'], macvlan: ['network', 'macvlan'], host_shim: ['macvlan', 'hostShim'], ipvlan: ['network', 'ipvlan'], overlay: ['network', 'overlay'], network: ['container', 'networks'], healthcheck: ['container', 'healthcheck'] };
+    for (const [name, b] of nestedBlocks(RESOURCES[type])) expect([name, b.replace ?? false]).toEqual([name, frontEndReplaces(...parent[name])]);
   });
 
   const tfValue = (attrs: Record<string, unknown>): ObjectValue => {
@@ -210,6 +219,23 @@ describe('the Terraform schema', () => {
     const docs: Record<string, [object, object]> = { between: [{ between: ['a', 'b'] }, { between: ['a', 'c'] }], from: [{ from: 'a', to: 'b' }, { from: 'c', to: 'b' }], to: [{ from: 'a', to: 'b' }, { from: 'a', to: 'c' }], allow: [{ between: ['a', 'b'] }, { between: ['a', 'b'], allow: ['icmp'] }] };
     const [a, b] = docs[field];
     expect(planChange('docknet_route', tfValue(routeAttributes(a)), tfValue(routeAttributes(b))).requiresReplace.length > 0).toBe(frontEndReplaces('route', field));
+  });
+
+  test('a Terraform plan of a change to macvlan.hostShim: an update in place, the network keeps its id', () => {
+    const attrs = (address: string) => ({ ...tfValue(networkAttributes('n', { driver: 'macvlan', macvlan: { parent: 'eth0', hostShim: { name: 'dn-shim', address } } })), id: 'n-id' });
+    const planned = planChange('docknet_network', attrs('10.0.0.5'), attrs('10.0.0.6'));
+    expect(changesInPlace('macvlan', 'hostShim')).toBe(true);
+    expect(planned).toMatchObject({ requiresReplace: [], planned: { id: 'n-id', macvlan: { host_shim: { address: '10.0.0.6' } } } });
+    expect(planned.recreated).toBeUndefined();
+  });
+
+  test('a Terraform plan that mends drift of a network\'s host shim only keeps the network; any other drift recreates it', () => {
+    const attrs = (drift: string[]) => ({ ...tfValue(networkAttributes('n', { driver: 'macvlan', macvlan: { parent: 'eth0', hostShim: { name: 'dn-shim', address: '10.0.0.5' } } })), id: 'n-id', drift });
+    const shimOnly = planChange('docknet_network', attrs(['create shim dn-shim: host shim dn-shim of network n does not exist']), attrs([]));
+    expect(shimOnly).toMatchObject({ requiresReplace: [], planned: { id: 'n-id', drift: [] } });
+    expect(shimOnly.recreated).toBeUndefined();
+    const remade = planChange('docknet_network', attrs(['create shim dn-shim: gone', 'replace network n: options.parent eth1 → eth0']), attrs([]), { ...attrs([]), id: null });
+    expect(remade).toMatchObject({ requiresReplace: [], recreated: true, planned: { id: UNKNOWN } });
   });
 
   // An external network is Terraform's data source docknet_network, not a resource.
@@ -253,7 +279,7 @@ describe('the Pulumi diff', () => {
 
   test('every network prop, flattened driver options too, is an update that recreates the network in one step', () => {
     for (const field of ['ipv4', 'internal', 'labels', 'bridge']) expect(diff(inputs('bridge', { [field]: 1 }), inputs('bridge', { [field]: 2 }))).toMatchObject({ changes: true, replaces: [] });
-    for (const field of ['parent', 'vlan', 'mode']) expect(diff(inputs('macvlan', { [field]: 1 }), inputs('macvlan', { [field]: 2 }))).toMatchObject({ changes: true, replaces: [] });
+    for (const field of ['parent', 'vlan', 'mode', 'hostShim']) expect(diff(inputs('macvlan', { [field]: 1 }), inputs('macvlan', { [field]: 2 }))).toMatchObject({ changes: true, replaces: [] });
     expect(diff(inputs('overlay', { encrypted: false }), inputs('overlay', { encrypted: true }))).toMatchObject({ changes: true, replaces: [] });
     // Its name is what it is: another name is another network.
     expect(diff(inputs('bridge', {}), { ...(inputs('bridge', {}) as object), name: 'other' } as never).replaces).toEqual(['name']);
@@ -267,7 +293,8 @@ describe('the prop docs of the typed classes (Pulumi and CDKTF)', () => {
     NetworkCommonProps: { ipv4: ['network', 'ipv4'], ipv6: ['network', 'ipv6'], internal: ['network', 'internal'], labels: ['network', 'labels'] },
     BridgeNetworkProps: { bridge: ['network', 'bridge'] },
     SegmentProps: { parent: ['macvlan', 'parent'], vlan: ['macvlan', 'vlan'] },
-    MacvlanNetworkProps: { mode: ['macvlan', 'mode'] },
+    MacvlanNetworkProps: { mode: ['macvlan', 'mode'], hostShim: ['macvlan', 'hostShim'] },
+    HostShimProps: Object.fromEntries(Object.keys(FIELD_RULES.hostShim).map((f) => [f, ['hostShim', f]])),
     IpvlanNetworkProps: { mode: ['ipvlan', 'mode'] },
     OverlayNetworkProps: { attachable: ['network', 'attachable'], encrypted: ['overlay', 'encrypted'] },
     PluginNetworkProps: { driver: ['network', 'driver'], options: ['network', 'options'], attachable: ['network', 'attachable'] },
