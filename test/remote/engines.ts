@@ -94,6 +94,8 @@ export class TestLab {
   /** A namespace with a dockerd; `link` joins it to this machine ([this machine's address, the engine's]). */
   async engine(name: string, options: { engine?: '20' | '28'; link?: [string, string]; tcp?: boolean } = {}): Promise<TestEngine> {
     this.names.push(name);
+    // An interrupted earlier run may have left this test's own namespace, with its link: gone first.
+    await remoteEngine('down', name);
     await remoteEngine('netns', name);
     if (options.link) {
       assertFree(options.link[0]);
@@ -109,6 +111,7 @@ export class TestLab {
   /** A namespace holding a bridge, and each member joined to it with its address: a LAN of engines. */
   async switch(name: string, members: [TestEngine, string][]): Promise<void> {
     this.names.unshift(name);
+    await remoteEngine('down', name);
     await remoteEngine('switch', name, ...members.map(([e, cidr]) => `${e.name}:lan0:${cidr}`));
   }
 

@@ -13,6 +13,9 @@ describe('terraform apply of the seed lab (plain HCL)', () => {
   beforeAll(async () => {
     cli = installProvider();
     dir = workspace('stacks/terraform');
+    // What an interrupted run left would be adopted or stand in the way: the tests start from nothing.
+    await docknet('destroy', '--stack', 'tf-lab', '--yes', '--take-over');
+    await docker('network', 'rm', 'tf-foreign');
     await run('ip', ['link', 'del', 'dn-tf0']);
     expectOk(await run('ip', ['link', 'add', 'dn-tf0', 'type', 'veth', 'peer', 'name', 'dn-tf1']));
     await run('ip', ['link', 'set', 'dn-tf0', 'up']);
