@@ -17,7 +17,7 @@ import { numberSetting, SettingError, settingProblems } from '../lib/settings';
 import { docknetVersion } from '../lib/version';
 import { progressPrinter, pullPrinter } from './progress';
 
-/** Exit codes are a contract (see DESIGN.md). */
+/** Exit codes are a contract: scripts and CI read them (the README's command table lists them). */
 const EXIT = { ok: 0, error: 1, changes: 2, invalid: 2, drift: 2 } as const;
 
 /** Commands that only read specs: an invalid spec is their answer (exit 2), not a failure. */
@@ -187,6 +187,8 @@ async function watchStatus(url: string, json: boolean): Promise<void> {
   const s = (await res.json()) as import('../reconciler/reconciler').ReconcilerStatus;
   if (json) {
     process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    // The same exit code as the text: scripts that ask for JSON still learn of the error from it.
+    if (s.lastError) throw new Exit(EXIT.drift);
     return;
   }
   const lines = [
@@ -228,7 +230,8 @@ Examples:
 
 Numbers in the environment (checked before anything runs): DOCKNET_CONCURRENCY (steps at once,
 default 4), DOCKNET_LOCK_WAIT (seconds to wait for another writer, default 120),
-DOCKNET_CONNECT_TIMEOUT (seconds, default 10), DOCKNET_SSH_MULTIPLEX (1 or 0).`)
+DOCKNET_CONNECT_TIMEOUT (seconds, default 10), DOCKNET_SSH_MULTIPLEX (1 or 0), DOCKNET_PARSE_CACHE
+(1 or 0: keep what large spec files parsed to).`)
     .version(docknetVersion(), '-V, --version', 'print the version of docknet')
     .option('-H, --host <url>', 'Docker endpoint: unix:///path, tcp://host[:port], ssh://[user@]host[:port] (default: DOCKER_HOST, DOCKER_CONTEXT, the current docker context, the local socket)')
     .option('--context <name>', 'docker context to use (docker context ls); not together with --host')

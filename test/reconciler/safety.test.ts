@@ -51,6 +51,9 @@ describe('docknet watch: a spec folder moved in git', () => {
     const text = await docknet('status', '--watch-url', watcher.url);
     expect(text.code).toBe(2);
     expect(text.stdout).toContain('does not exist: nothing was changed, no stack removed');
+    const json = await docknet('status', '--watch-url', watcher.url, '--json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).lastError).toMatchObject({ reason: 'missing-folder' });
     // The last good commit is still kept: a network removed by hand comes back meanwhile.
     expectOk(await docker('network', 'rm', 'mv-b'));
     await waitFor(async () => ((await exists('network', 'mv-b')) ? true : undefined), 30_000, 'mv-b to be restored');
