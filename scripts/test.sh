@@ -10,12 +10,6 @@
 #   DOCKER_HOST=unix:///run/d28/docker.sock npm test  the 28.5 engine only (run inside its namespace,
 #                                                     so the firewall the tests read is that engine's)
 #   npm test -- dist/test/integration/routes.test.js  jest arguments pass through
-#   npm run test:vm                                   only the tests in the VM (see below)
-#
-# The tests in test/vm/ need 802.1Q, ipvlan and dummy links, which this machine's kernel lacks: they run
-# last, in a VM of Debian's own kernel under qemu (scripts/vm/run.sh; the image is built once into
-# /var/cache/docknet/vm), with a budget of their own: the guest is killed after VM_BUDGET seconds
-# (default 1200; the build, boot and tests take about 6 minutes here).
 #
 # The tests in test/remote/ make their own engines (network namespaces dnremote-*, dnswarm-*, with
 # scripts/remote-engine.sh) and never read DOCKER_HOST: they run once per run, after the matrix, from
@@ -24,7 +18,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HOST_ENGINE=unix:///var/run/docker.sock
-VM_BUDGET=${VM_BUDGET:-1200}
 D28_ENGINE=unix:///run/d28/docker.sock
 
 if [ -n "${DOCKER_HOST:-}" ]; then
@@ -80,15 +73,6 @@ run_suite() {
   case $run in
     unit) "${jest[@]}" "$@" --roots "$PWD/dist/test/unit" ;;
     remote) env -u DOCKER_HOST -u DOCKER_CONTEXT "${jest[@]}" "$@" --roots "$PWD/dist/test/remote" ;;
-    vm)
-      # The VM's own results folder holds jest's report; the guest is killed after VM_BUDGET seconds.
-      local results code=0
-      results=$(mktemp -d)
-      DOCKNET_VM_QUIET=1 DOCKNET_VM_RESULTS=$results DOCKNET_VM_TIMEOUT=$VM_BUDGET bash scripts/vm/run.sh dist/test/vm/*.vm.js || code=$?
-      [ ! -f "$results/jest.json" ] || cp "$results/jest.json" "$report"
-      [ "$code" -eq 0 ] || echo "docknet: the VM's console and engine log are in $results" >&2
-      return "$code"
-      ;;
     "$D28_ENGINE") bash scripts/engine-d28.sh run "${jest[@]}" "$@" "${matrix[@]}" ;;
     *) DOCKER_HOST=$run "${jest[@]}" "$@" "${matrix[@]}" ;;
   esac
@@ -106,7 +90,7 @@ summary() {
 # each engine.
 runs=()
 if [ $# -eq 0 ]; then
-  runs=(unit "${engines[@]}" remote vm)
+  runs=(unit "${engines[@]}" remote)
 else
   runs=("${engines[@]}")
 fi
@@ -129,7 +113,6 @@ for run in "${runs[@]}"; do
   case $run in
     unit) name="unit (no engine)" ;;
     remote) name="remote (engines of their own: ssh, context, tcp, fleet, swarm)" ;;
-    vm) name="vm (Debian's kernel under qemu: VLAN segments, ipvlan, host shim)" ;;
     *) name=$run ;;
   esac
   lines+=("$name: $passed passed, $failed failed, $skipped skipped ($((SECONDS - started))s)")
