@@ -1,7 +1,7 @@
 // Loading spec files: YAML or JSON, one document each, checked against the schema with exact paths
 // and line numbers, then normalized and merged per stack, then validated as a whole.
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { cachedParse, rememberParse } from './parse-cache';
+import { parseCacheEntry } from './parse-cache';
 import { basename, extname, join, resolve } from 'node:path';
 import { Lexer, LineCounter, Parser, parseDocument, isAlias, isMap, isNode, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -219,8 +219,8 @@ function parseFile(file: string, issues: IssueList): ParsedFile | undefined {
     issues.add({ file, path: [] }, [], `cannot read: ${(e as Error).message}`);
     return undefined;
   }
-  const cached = cachedParse(text);
-  if (cached !== undefined) return checkSchema({ file, doc: cached, position: positionsOnDemand(text) }, issues);
+  const cache = parseCacheEntry(text);
+  if (cache?.cached !== undefined) return checkSchema({ file, doc: cache.cached, position: positionsOnDemand(text) }, issues);
   const malformed = `malformed ${extname(file) === '.json' ? 'JSON' : 'YAML'}`;
   const deep = tooDeep(text);
   if (deep) {
@@ -255,7 +255,7 @@ function parseFile(file: string, issues: IssueList): ParsedFile | undefined {
     issues.issues.push({ file, path: [], message: `${malformed}: ${message.split('\n')[0]}`, position: pos && `${pos.line}:${pos.col}` });
     return undefined;
   }
-  rememberParse(text, value);
+  cache?.remember(value);
   return checkSchema({ file, doc: value, position: positionIn(doc, lines) }, issues);
 }
 

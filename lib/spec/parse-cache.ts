@@ -57,21 +57,28 @@ function plainData(value: unknown, open = new Set<unknown>()): boolean {
   }
 }
 
-/** The value this text parsed to before, if it is cached. */
-export function cachedParse(text: string): unknown {
+/** A text's place in the cache: what it parsed to before (if anything), and how to keep what it parses to now. */
+export interface ParseCacheEntry {
+  cached: unknown;
+  remember(value: unknown): void;
+}
+
+/** The text's entry (its key computed once), or undefined when the cache is off or the text too small. */
+export function parseCacheEntry(text: string): ParseCacheEntry | undefined {
   const file = entry(text);
   if (!file) return undefined;
+  let cached: unknown;
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { value: unknown }).value;
+    cached = (JSON.parse(readFileSync(file, 'utf8')) as { value: unknown }).value;
   } catch {
-    return undefined;
+    cached = undefined;
   }
+  return { cached, remember: (value) => remember(file, value) };
 }
 
 /** Keeps what the text parsed to, when JSON holds it exactly; a cache that cannot be written is no cache. */
-export function rememberParse(text: string, value: unknown): void {
-  const file = entry(text);
-  if (!file || !plainData(value)) return;
+function remember(file: string, value: unknown): void {
+  if (!plainData(value)) return;
   try {
     const dir = folder()!;
     mkdirSync(dir, { recursive: true });
