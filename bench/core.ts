@@ -107,12 +107,11 @@ async function timedAsync(fn: () => Promise<void>): Promise<number> {
 /** A no-op takes a fraction of a second: one run is mostly noise, the median of a few is not. */
 const NOOP_RUNS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const medianOf = (fn: () => void) => median(Array.from({ length: NOOP_RUNS }, () => timed(fn)));
-const medianOfAsync = async (fn: () => Promise<void>) => {
+async function medianOf(fn: () => void | Promise<void>): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < NOOP_RUNS; i++) times.push(await timedAsync(fn));
+  for (let i = 0; i < NOOP_RUNS; i++) times.push(await timedAsync(async () => fn()));
   return median(times);
-};
+}
 
 function apiCalls(output: string): string {
   return /\((\d+) Docker API calls\)/.exec(output)?.[1] ?? '?';
@@ -134,12 +133,12 @@ async function main(): Promise<void> {
 
   console.log(`benchmark: ${NETWORKS} networks, ${CONTAINERS} containers (${CONCURRENCY} steps at once for docknet and the floor)`);
   const cli = { apply: timed(() => cliApply('cli')), noop: timed(() => cliCheck('cli')), destroy: timed(() => cliDestroy('cli')) };
-  const raw = { apply: await timedAsync(floor.apply), noop: await medianOfAsync(floor.noop), destroy: await timedAsync(floor.destroy) };
-  const cmp = { apply: timed(() => compose('up', '-d', '--quiet-pull')), noop: medianOf(() => compose('up', '-d')), destroy: timed(() => compose('down')) };
+  const raw = { apply: await timedAsync(floor.apply), noop: await medianOf(floor.noop), destroy: await timedAsync(floor.destroy) };
+  const cmp = { apply: timed(() => compose('up', '-d', '--quiet-pull')), noop: await medianOf(() => void compose('up', '-d')), destroy: timed(() => compose('down')) };
   const out = { apply: '', noop: '', destroy: '' };
   const dn = {
     apply: timed(() => (out.apply = docknet('apply', spec, '--yes'))),
-    noop: medianOf(() => (out.noop = docknet('apply', spec, '--yes'))),
+    noop: await medianOf(() => void (out.noop = docknet('apply', spec, '--yes'))),
     destroy: timed(() => (out.destroy = docknet('destroy', spec, '--yes'))),
   };
   const ratio = (a: number, b: number) => (a / b).toFixed(2).padStart(5);

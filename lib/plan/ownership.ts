@@ -28,11 +28,14 @@ export function recordVolumeName(stack: string): string {
   return `docknet-stack.${stack}`;
 }
 
+/** What every record volume of a stack carries: docknet's, the stack's, and which kind of record. */
+function recordBase(stack: string, kind: string): Record<string, string> {
+  return { [LABEL.managed]: 'true', [LABEL.stack]: stack, [LABEL.record]: kind };
+}
+
 export function recordLabels(stack: string, manager: string, origin: string): Record<string, string> {
   return {
-    [LABEL.managed]: 'true',
-    [LABEL.stack]: stack,
-    [LABEL.record]: RECORD_KIND,
+    ...recordBase(stack, RECORD_KIND),
     [LABEL.manager]: manager,
     [LABEL.origin]: origin,
     [LABEL.since]: new Date().toISOString(),
@@ -61,9 +64,7 @@ export function endpointRecordName(stack: string, containerId: string, network: 
 
 export function endpointRecordLabels(stack: string, containerId: string, containerName: string, network: string): Record<string, string> {
   return {
-    [LABEL.managed]: 'true',
-    [LABEL.stack]: stack,
-    [LABEL.record]: ENDPOINT_RECORD_KIND,
+    ...recordBase(stack, ENDPOINT_RECORD_KIND),
     [LABEL.container]: containerId,
     [LABEL.containerName]: containerName,
     [LABEL.network]: network,
