@@ -3,12 +3,12 @@
 // the truth of in-place settings, replacements that leave no outage when they fail, and a writer killed
 // in any phase of an apply.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Docknet } from '../../lib/docknet';
 import { loadSpecs } from '../../lib/spec/load';
-import { DOCKNET, cleanup, containerId, docker, docknet, exec, expectOk, firewallRules, ping, run, tempSpec, ttlOf } from '../helpers';
+import { DOCKNET, ROOT, cleanup, containerId, docker, docknet, exec, expectOk, firewallRules, ping, run, tempSpec, ttlOf } from '../helpers';
 
 // init: sleep as PID 1 ignores SIGTERM; docker-init passes it on, so a stop takes no grace period.
 const BOX = 'image: docknet/busybox:latest\n    command: [sleep, "3600"]\n    init: true';
@@ -306,12 +306,26 @@ describe('a user in the docker group who cannot use iptables', () => {
   writeFileSync(plain, 'version: 1\nnetworks:\n  user-a: { ipv4: { subnet: 10.173.60.0/24 } }\n');
   writeFileSync(routed, 'version: 1\nnetworks:\n  user-a: { ipv4: { subnet: 10.173.60.0/24 } }\n  user-b: { ipv4: { subnet: 10.173.61.0/24 } }\nroutes:\n  - between: [user-a, user-b]\n');
   const asUser = (...args: string[]) => run('runuser', ['-u', user, '--', DOCKNET, ...args], 60_000, { ...process.env, HOME: dir });
+  // The user must reach the checkout: a clone inside a private folder (mktemp -d is 0700) gets the
+  // search bit on each such folder above it for the test's length, and its mode back afterwards.
+  const opened: [string, number][] = [];
   beforeAll(async () => {
     await run('chmod', ['755', dir]);
+    for (let d = ROOT; ; d = dirname(d)) {
+      const mode = statSync(d).mode & 0o7777;
+      if ((mode & 0o001) === 0) {
+        opened.push([d, mode]);
+        chmodSync(d, mode | 0o001);
+      }
+      if (d === dirname(d)) break;
+    }
     await run('userdel', [user]);
     expectOk(await run('useradd', ['--no-create-home', '--groups', 'docker', user]));
   });
-  afterAll(() => run('userdel', [user]));
+  afterAll(async () => {
+    await run('userdel', [user]);
+    for (const [d, mode] of opened) chmodSync(d, mode);
+  });
 
   test('plans a spec without routes, and says what it could not see', async () => {
     const r = await asUser('plan', plain);
